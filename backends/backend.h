@@ -169,7 +169,8 @@ typedef struct pan_rope_args {
  * MODULATE: out = x * (1 + scale) + shift
  *           x, out (B, T, C); shift, scale (B, C)          in place allowed
  * GATE_ADD: out = residual + gate * y
- *           residual, y, out (B, T, C); gate (B, C); out may be residual */
+ *           residual, y, out (B, T, C); gate (B, C); out may be residual
+ *           or y (elementwise, so either in-place form is safe) */
 typedef struct pan_modulate_args {
     const pan_tensor *x, *shift, *scale;
     pan_tensor *out;

@@ -131,9 +131,9 @@ pan_status pan_tensor_slice(const pan_tensor *t, int dim, int64_t start,
                              dim, t->ndim);
     if (start < 0 || length < 0 || start > t->shape[dim] - length)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "tensor slice: [%lld, %lld) outside dimension %d "
-                             "of size %lld",
-                             (long long)start, (long long)(start + length), dim,
+                             "tensor slice: start %lld, length %lld is outside "
+                             "dimension %d of size %lld",
+                             (long long)start, (long long)length, dim,
                              (long long)t->shape[dim]);
     pan_tensor made = *t;
     made.data = (char *)t->data +

@@ -180,7 +180,7 @@ void pan_threadpool_for(pan_threadpool *pool, int64_t n, int64_t grain,
                         pan_range_fn fn, void *ctx) {
     if (n <= 0) return;
     if (grain < 1) grain = 1;
-    int64_t max_ranges = (n + grain - 1) / grain;
+    int64_t max_ranges = n / grain > 0 ? n / grain : 1; /* ranges >= grain */
     if (!pool || pool->n_threads == 1 || max_ranges == 1 || inside_loop ||
         atomic_flag_test_and_set(&pool->busy)) {
         fn(ctx, 0, n);
