@@ -2,9 +2,11 @@
  * loops (the ref kernels, data generation).
  *
  * Contract
- * - pan_threadpool_create starts n_threads-1 workers once; the calling
- *   thread is the n-th participant of every loop. Workers sleep on a
- *   condition variable between loops after a short spin.
+ * - The pool is OpenMP's persistent thread team (threadpool_openmp.c), the
+ *   same threads oneDNN and OpenBLAS (OpenMP variant) run on, so pan's own
+ *   loops never compete with a second pool for the cores. ThreadSanitizer
+ *   builds use an equivalent pthread pool (threadpool_pthread.c). Either
+ *   way the calling thread takes part in every loop.
  * - pan_threadpool_for(pool, n, grain, fn, ctx) splits [0, n) into at most
  *   pool-size contiguous ranges of at least `grain` items, calls
  *   fn(ctx, begin, end) once per range and returns when all are done. The

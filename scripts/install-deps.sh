@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh --test   build + test dependencies (PyTorch oracle)
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libopenblas-dev libdnnl-dev
+packages=(build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev
           libmsgpack-dev libzmq3-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-numpy python3-torch)

@@ -1,4 +1,6 @@
-/* core/threadpool.c: persistent workers, generation counter, spin-then-sleep.
+/* core/threadpool_pthread.c: the pool on plain pthreads (used by
+ * ThreadSanitizer builds, which cannot see inside libgomp): persistent
+ * workers, generation counter, spin-then-sleep.
  *
  * A loop publishes its job under the mutex and bumps `generation`; workers
  * that see a new generation run their range and count down `remaining`.
@@ -11,7 +13,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #define SPIN_ITERATIONS 20000
 
@@ -98,20 +99,6 @@ static void *worker_main(void *arg) {
             }
         }
     }
-}
-
-int pan_threadpool_default_threads(void) {
-    const char *env = getenv("PAN_NUM_THREADS");
-    if (env && *env) {
-        char *end = NULL;
-        long value = strtol(env, &end, 10);
-        if (*end == '\0' && value >= 1 && value <= PAN_THREADPOOL_MAX_THREADS)
-            return (int)value;
-    }
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cpus < 1) cpus = 1;
-    if (cpus > PAN_THREADPOOL_MAX_THREADS) cpus = PAN_THREADPOOL_MAX_THREADS;
-    return (int)cpus;
 }
 
 pan_status pan_threadpool_create(pan_threadpool **out, int n_threads) {
