@@ -112,6 +112,10 @@ static void norm_cases(op_harness *h) {
         {2, {4, 256}, 0, true, true, true, 1, 0, 1e-6f},
         {4, {2, 3, 4, 40}, 0, false, false, false, 1, 0, 1e-5f},
         {2, {8, 96}, 0, true, true, false, 1, 3, 1e-5f}, /* mean != 0 */
+        /* large enough for onednn (it refuses < 2048 values) */
+        {3, {2, 96, 256}, 0, true, true, false, 1, 0, 1e-6f},
+        {3, {1, 64, 256}, 0, true, false, true, 1, 1, 1e-6f},
+        {2, {40, 100}, 0, false, false, false, 1, 0, 1e-5f},
     };
     static const norm_spec rms[] = {
         {2, {1, 7}, 0, true, false, false, 1, 0, 1e-6f},
@@ -179,12 +183,16 @@ static void unary_cases(op_harness *h) {
         {2, {3, 7}, 3, false},       {3, {2, 5, 33}, 3, false},
         {4, {4, 2, 3, 129}, 3, true}, {2, {6, 50}, 100, false}, /* exp overflow */
         {2, {2, 1000}, 5, false},
+        {3, {4, 256, 256}, 4, false}, {3, {2, 64, 192}, 4, true}, /* large */
     };
     static const unary_spec act[] = {
         {0, {0}, 3, false},          {1, {1}, 3, false},
         {1, {7}, 3, false},          {2, {3, 17}, 3, false},
         {4, {2, 3, 5, 33}, 3, true}, {1, {1000}, 8, false},
         {2, {4, 64}, 20, false},     /* saturation on both sides */
+        /* large enough for onednn (it refuses < 2048 values) */
+        {3, {2, 192, 512}, 6, false}, {4, {1, 32, 64, 64}, 4, true},
+        {2, {3, 1001}, 30, false},
     };
     unary_run_specs(h, PAN_OP_SOFTMAX, PAN_GELU_ERF, softmax, COUNT(softmax));
     unary_run_specs(h, PAN_OP_SILU, PAN_GELU_ERF, act, COUNT(act));
@@ -219,6 +227,9 @@ static void binary_cases(op_harness *h) {
         {0, {0}, OUT_SEPARATE},          {1, {5}, OUT_SEPARATE},
         {2, {3, 33}, OUT_SEPARATE},      {4, {2, 4, 4, 17}, OUT_OVER_FIRST},
         {4, {2, 4, 4, 17}, OUT_OVER_SECOND}, {2, {1, 1000}, OUT_SEPARATE},
+        /* large enough for onednn (add < 16384, swiglu < 2048 refused) */
+        {3, {2, 192, 256}, OUT_SEPARATE}, {3, {1, 192, 512}, OUT_OVER_FIRST},
+        {4, {1, 32, 33, 17}, OUT_OVER_SECOND},
     };
     static const pan_op ops[] = {PAN_OP_SWIGLU, PAN_OP_ADD};
     for (int o = 0; o < COUNT(ops); o++)
