@@ -169,6 +169,11 @@ static void attention_cases(op_harness *h) {
         {1, 16, 16, 2, 2, 16, NONE, NO_KV_LEN, KEYS_ALL, 0, 0, false, 8, 0},
         {1, 5, 7, 3, 1, 10, NONE, NO_KV_LEN, KEYS_ALL, 0, 0, false, 1, 0.3f},
         {3, 2, 33, 2, 1, 40, NONE, {33, 1, 17}, KEYS_ALL, 0, 0, false, 0, 0},
+        /* long enough that openblas tiles the queries (128 / 64 row blocks) */
+        {1, 200, 200, 2, 1, 64, NONE, NO_KV_LEN, KEYS_ALL, 0, 0, false, 0, 0},
+        {1, 192, 192, 4, 2, 32, BLOCK, NO_KV_LEN, KEYS_ALL, 64, 0, false, 0, 0},
+        {2, 150, 300, 4, 2, 16, CAUSAL, {200, 300}, KEYS_RANDOM, 0, 0, false,
+         0, 0},
     };
     for (int i = 0; i < COUNT(specs); i++) attention_case(h, &specs[i]);
 }
