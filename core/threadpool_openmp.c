@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "core/threadpool.h"
+#include "core/threadpool_internal.h"
 
 struct pan_threadpool {
     int n_threads;
@@ -22,10 +23,8 @@ struct pan_threadpool {
 static _Thread_local bool inside_loop;
 
 pan_status pan_threadpool_create(pan_threadpool **out, int n_threads) {
-    if (n_threads < 1 || n_threads > PAN_THREADPOOL_MAX_THREADS)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "threadpool: n_threads must be 1..%d, got %d",
-                             PAN_THREADPOOL_MAX_THREADS, n_threads);
+    pan_status status = pan_threadpool_check_threads(n_threads);
+    if (status != PAN_OK) return status;
     pan_threadpool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
