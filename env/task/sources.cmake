@@ -1,0 +1,3 @@
+# env/task sources: tasks and rewards (env/task.h).
+target_sources(pan_env PRIVATE
+)
