@@ -27,6 +27,10 @@
  * returns), 16-byte alignment of the types (loads and stores go through
  * memcpy anyway) and by passing vectors through pointers or a macro. */
 #pragma GCC diagnostic ignored "-Wpsabi"
+/* ...which holds only if they are really inlined: an unoptimised (Debug)
+ * build would otherwise call them across the clones' different vector
+ * ABIs and pass garbage. */
+#define VEC_INLINE static inline __attribute__((always_inline))
 
 #define VEC_ATTR __attribute__((vector_size(LANES * 4), aligned(16)))
 typedef float vfloat VEC_ATTR;
@@ -56,12 +60,12 @@ typedef uint32_t vuint VEC_ATTR;
 #define SELECT(mask, a, b)                                                     \
     ((vfloat)(((vint)(a) & (mask)) | ((vint)(b) & ~(mask))))
 
-static inline vfloat splat(float v) {
+VEC_INLINE vfloat splat(float v) {
     return (vfloat){v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v};
 }
 
 /* *v = exp(*v). */
-static inline void exp_vec(vfloat *v) {
+VEC_INLINE void exp_vec(vfloat *v) {
     vfloat x = *v;
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
@@ -87,31 +91,31 @@ static inline void exp_vec(vfloat *v) {
     *v = (p * s1) * s2;
 }
 
-static inline vfloat load(const float *x) {
+VEC_INLINE vfloat load(const float *x) {
     vfloat v;
     memcpy(&v, x, sizeof v);
     return v;
 }
 
-static inline void store(float *y, const vfloat *v) {
+VEC_INLINE void store(float *y, const vfloat *v) {
     memcpy(y, v, sizeof *v);
 }
 
 /* The last n % LANES values as one vector, padded with `pad`. */
-static inline vfloat load_tail(const float *x, int64_t n, float pad) {
+VEC_INLINE vfloat load_tail(const float *x, int64_t n, float pad) {
     float buf[LANES];
     for (int l = 0; l < LANES; l++) buf[l] = pad;
     memcpy(buf, x, (size_t)n * sizeof *buf);
     return load(buf);
 }
 
-static inline void store_tail(float *y, const vfloat *v, int64_t n) {
+VEC_INLINE void store_tail(float *y, const vfloat *v, int64_t n) {
     float buf[LANES];
     store(buf, v);
     memcpy(y, buf, (size_t)n * sizeof *buf);
 }
 
-static inline float lanes_sum(const vfloat *v) {
+VEC_INLINE float lanes_sum(const vfloat *v) {
     float sum = 0.0f;
     for (int l = 0; l < LANES; l++) sum += (*v)[l];
     return sum;
