@@ -4,7 +4,7 @@
  * Contract
  * - A pan_vec_env holds N live environments of one kind (a ground-truth
  *   world now, the world model later) behind an internal simulator
- *   (env/sim.h). Every call is batched over the N envs; the single env
+ *   (env/vec/sim.h). Every call is batched over the N envs; the single env
  *   (pan_env_*) is a vector env of one with autoreset DISABLED and
  *   gymnasium's single-env rules.
  * - Observations: obs.frames (N, K, H, W, 3) uint8 and obs.latent (N, Q, D)

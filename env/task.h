@@ -73,7 +73,14 @@ typedef struct pan_task pan_task;
 pan_status pan_task_create(const char *world_name, const char *spec,
                            pan_task **out);
 void pan_task_destroy(pan_task *task);
+/* The normalised spec: "none", "random" or the goal's canonical text. */
 const char *pan_task_spec(const pan_task *task);
+
+/* Parses a goal in words (as pan_task_create does) into `goal`, with its
+ * canonical text "put the <colour> <shape> in the <place>"; agents use it
+ * to read info.task. INVALID_ARGUMENT (goal unchanged) if it is not one. */
+pan_status pan_task_parse_goal(const char *world_name, const char *text,
+                               pan_goal *goal);
 
 /* Chooses the goal of an episode that `world` has just started (after
  * pan_world_reset). May edit the world: a named object that is not on
