@@ -1,10 +1,10 @@
-/* env/dataset/msgpack_bounds.c: the declared-length pre-scan of a msgpack
- * body (see dataset_internal.h). msgpack-c trusts the counts it reads and
- * allocates for them before checking that the elements exist; this walk
- * checks every declared length against the bytes present first. */
-#include <stdio.h>
+/* env/msgpack_bounds.c: the declared-length pre-scan of a msgpack object
+ * (contract in env/msgpack_bounds.h). msgpack-c trusts the counts it reads
+ * and allocates for them before checking that the elements exist; this
+ * walk checks every declared length against the bytes present first. */
+#include "env/msgpack_bounds.h"
 
-#include "env/dataset/dataset_internal.h"
+#include <stdio.h>
 
 static uint64_t read_be(const uint8_t *p, int n) {
     uint64_t v = 0;
@@ -58,9 +58,12 @@ static bool describe(uint8_t b, item *it) {
     return true;
 }
 
-bool pan_msgpack_check_bounds(const uint8_t *data, size_t len, char *err,
-                              size_t err_size) {
-    uint64_t pending[PAN_EPISODE_MAX_DEPTH + 1]; /* items left per level */
+bool pan_msgpack_check_bounds(const uint8_t *data, size_t len, int max_depth,
+                              char *err, size_t err_size) {
+    if (max_depth < 1 || max_depth > PAN_MSGPACK_DEPTH_LIMIT)
+        max_depth = PAN_MSGPACK_DEPTH_LIMIT;
+    if (err_size > 0) err[0] = '\0';
+    uint64_t pending[PAN_MSGPACK_DEPTH_LIMIT + 1]; /* items left per level */
     int depth = 1;
     pending[0] = 1; /* the root object */
     size_t pos = 0;
@@ -108,9 +111,9 @@ bool pan_msgpack_check_bounds(const uint8_t *data, size_t len, char *err,
                 return false;
             }
             if (elements > 0) {
-                if (depth > PAN_EPISODE_MAX_DEPTH) {
+                if (depth > max_depth) {
                     snprintf(err, err_size, "at byte %zu: containers nested "
-                             "deeper than %d", at, PAN_EPISODE_MAX_DEPTH);
+                             "deeper than %d", at, max_depth);
                     return false;
                 }
                 pending[depth++] = elements;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "env/dataset/dataset.h"
+#include "env/msgpack_bounds.h"
 
 /* Deepest container nesting accepted in a body (the format needs 5). */
 #define PAN_EPISODE_MAX_DEPTH 16
@@ -39,14 +40,8 @@ static inline uint64_t pan_get_u64le(const uint8_t *p) {
     return v;
 }
 
-/* Walks one msgpack object spanning exactly data[0, len) without building
- * it: every str/bin/ext length must fit the bytes left, every array/map
- * count must be at most the bytes left (each element takes >= 1 byte),
- * nesting at most PAN_EPISODE_MAX_DEPTH, no 0xc1, no trailing bytes. This
- * bounds what msgpack-c will allocate to O(len). Returns false and writes
- * "at byte N: ..." into err on the first violation. */
-bool pan_msgpack_check_bounds(const uint8_t *data, size_t len, char *err,
-                              size_t err_size);
+/* The declared-length pre-scan of a body is pan_msgpack_check_bounds
+ * (env/msgpack_bounds.h), called with max_depth PAN_EPISODE_MAX_DEPTH. */
 
 /* pan_episode_alloc, optionally without the frames (ep->frames = NULL). */
 pan_status pan_episode_alloc_parts(pan_episode *ep, const pan_episode_meta *meta,

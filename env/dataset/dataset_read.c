@@ -505,7 +505,8 @@ static pan_status read_episode(const char *path, pan_episode *ep,
     if ((st = check_envelope(path, buf, size, &body))) goto done;
     const uint8_t *data = buf + PAN_EPISODE_HEADER_SIZE;
     char err[160];
-    if (!pan_msgpack_check_bounds(data, body, err, sizeof err)) {
+    if (!pan_msgpack_check_bounds(data, body, PAN_EPISODE_MAX_DEPTH, err,
+                                  sizeof err)) {
         st = pan_error_set(PAN_ERR_DATA_LOSS, "episode %s: field 'body': "
                            "malformed msgpack %s", path, err);
         goto done;

@@ -7,6 +7,5 @@ target_sources(pan_env PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/dataset_episode.c
   ${CMAKE_CURRENT_LIST_DIR}/dataset_write.c
   ${CMAKE_CURRENT_LIST_DIR}/dataset_read.c
-  ${CMAKE_CURRENT_LIST_DIR}/msgpack_bounds.c
 )
 target_link_libraries(pan_env PUBLIC PkgConfig::PAN_ZLIB)
