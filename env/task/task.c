@@ -47,7 +47,7 @@ pan_status pan_task_create(const char *world_name, const char *spec,
     if (!out)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "task create: out must not be NULL");
-    task_world world;
+    task_world world = TASK_WORLD_TABLETOP;
     pan_status status = world_of(world_name, &world, "task create");
     if (status != PAN_OK) return status;
     if (spec && strnlen(spec, PAN_WORLD_ACTION_MAX + 1) > PAN_WORLD_ACTION_MAX)
@@ -95,7 +95,7 @@ pan_status pan_task_parse_goal(const char *world_name, const char *text,
     if (!text || !goal)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "task parse goal: text and goal must not be NULL");
-    task_world world;
+    task_world world = TASK_WORLD_TABLETOP;
     pan_status status = world_of(world_name, &world, "task parse goal");
     if (status != PAN_OK) return status;
     if (world != TASK_WORLD_TABLETOP)
@@ -123,7 +123,7 @@ pan_status task_begin_with_frames(const pan_task *task, pan_world *world,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "task begin: task, world and goal must not be "
                              "NULL");
-    task_world kind;
+    task_world kind = TASK_WORLD_TABLETOP;
     pan_status status = world_of(pan_world_name(world), &kind, "task begin");
     if (status != PAN_OK) return status;
     if (kind != task->world)
