@@ -78,25 +78,25 @@ pan_proto_code pan_proto_code_from_status(pan_status status);
 /* ---- ops ---------------------------------------------------------------- */
 
 typedef enum pan_proto_op {
-    PAN_OP_HELLO = 0,
-    PAN_OP_DESCRIBE,
-    PAN_OP_MAKE,
-    PAN_OP_RESET,
-    PAN_OP_STEP,
-    PAN_OP_SAMPLE,
-    PAN_OP_RENDER,
-    PAN_OP_FORK,
-    PAN_OP_RESTORE,
-    PAN_OP_ROLLOUT,
-    PAN_OP_RELEASE,
-    PAN_OP_CLOSE,
-    PAN_OP_PING,
-    PAN_OP_STATS,
-    PAN_OP_COUNT
+    PAN_PROTO_OP_HELLO = 0,
+    PAN_PROTO_OP_DESCRIBE,
+    PAN_PROTO_OP_MAKE,
+    PAN_PROTO_OP_RESET,
+    PAN_PROTO_OP_STEP,
+    PAN_PROTO_OP_SAMPLE,
+    PAN_PROTO_OP_RENDER,
+    PAN_PROTO_OP_FORK,
+    PAN_PROTO_OP_RESTORE,
+    PAN_PROTO_OP_ROLLOUT,
+    PAN_PROTO_OP_RELEASE,
+    PAN_PROTO_OP_CLOSE,
+    PAN_PROTO_OP_PING,
+    PAN_PROTO_OP_STATS,
+    PAN_PROTO_OP_COUNT
 } pan_proto_op;
 
 const char *pan_proto_op_name(pan_proto_op op); /* "HELLO"...; "?" otherwise */
-/* PAN_OP_COUNT for an unknown name (exact, upper case). */
+/* PAN_PROTO_OP_COUNT for an unknown name (exact, upper case). */
 pan_proto_op pan_proto_op_parse(const char *name, size_t len);
 /* Whether the op needs `session` (STEP...), may take one (DESCRIBE, PING,
  * STATS) or ignores it (HELLO, MAKE). */
@@ -136,7 +136,7 @@ typedef struct pan_proto_request {
     const msgpack_object *header; /* the root map, NULL until decoded */
     bool has_id;                  /* id read (else the reply's id is nil) */
     uint64_t id;
-    pan_proto_op op;              /* PAN_OP_COUNT until read */
+    pan_proto_op op;              /* PAN_PROTO_OP_COUNT until read */
     const char *op_name;          /* for messages: the op, or "request" */
     bool has_session;
     uint64_t session;

@@ -7,25 +7,25 @@
 
 #include "env/server/server_internal.h"
 
-static const pan_op_fn handlers[PAN_OP_COUNT] = {
-    [PAN_OP_HELLO] = pan_op_hello,       [PAN_OP_DESCRIBE] = pan_op_describe,
-    [PAN_OP_MAKE] = pan_op_make,         [PAN_OP_RESET] = pan_op_reset,
-    [PAN_OP_STEP] = pan_op_step,         [PAN_OP_SAMPLE] = pan_op_sample,
-    [PAN_OP_RENDER] = pan_op_render,     [PAN_OP_FORK] = pan_op_fork,
-    [PAN_OP_RESTORE] = pan_op_restore,   [PAN_OP_ROLLOUT] = pan_op_rollout,
-    [PAN_OP_RELEASE] = pan_op_release,   [PAN_OP_CLOSE] = pan_op_close,
-    [PAN_OP_PING] = pan_op_ping,         [PAN_OP_STATS] = pan_op_stats,
+static const pan_op_fn handlers[PAN_PROTO_OP_COUNT] = {
+    [PAN_PROTO_OP_HELLO] = pan_op_hello,       [PAN_PROTO_OP_DESCRIBE] = pan_op_describe,
+    [PAN_PROTO_OP_MAKE] = pan_op_make,         [PAN_PROTO_OP_RESET] = pan_op_reset,
+    [PAN_PROTO_OP_STEP] = pan_op_step,         [PAN_PROTO_OP_SAMPLE] = pan_op_sample,
+    [PAN_PROTO_OP_RENDER] = pan_op_render,     [PAN_PROTO_OP_FORK] = pan_op_fork,
+    [PAN_PROTO_OP_RESTORE] = pan_op_restore,   [PAN_PROTO_OP_ROLLOUT] = pan_op_rollout,
+    [PAN_PROTO_OP_RELEASE] = pan_op_release,   [PAN_PROTO_OP_CLOSE] = pan_op_close,
+    [PAN_PROTO_OP_PING] = pan_op_ping,         [PAN_PROTO_OP_STATS] = pan_op_stats,
 };
 
 pan_op_fn pan_server_op(pan_proto_op op) {
-    if ((int)op < 0 || op >= PAN_OP_COUNT) return NULL;
+    if ((int)op < 0 || op >= PAN_PROTO_OP_COUNT) return NULL;
     return handlers[op];
 }
 
 bool pan_server_op_is_cheap(const pan_proto_request *req) {
-    return req->op == PAN_OP_HELLO ||
-           (req->op == PAN_OP_PING && !req->has_session) ||
-           (req->op == PAN_OP_STATS && !req->has_session);
+    return req->op == PAN_PROTO_OP_HELLO ||
+           (req->op == PAN_PROTO_OP_PING && !req->has_session) ||
+           (req->op == PAN_PROTO_OP_STATS && !req->has_session);
 }
 
 bool pan_server_dispatch(pan_server *srv, pan_proto_request *req,
@@ -35,7 +35,7 @@ bool pan_server_dispatch(pan_server *srv, pan_proto_request *req,
     if (!fn)
         st = pan_error_set(PAN_ERR_UNIMPLEMENTED, "request: op %d has no "
                            "handler", (int)req->op);
-    else if (req->n_blobs > 0 && req->op != PAN_OP_RESET)
+    else if (req->n_blobs > 0 && req->op != PAN_PROTO_OP_RESET)
         st = pan_error_set(PAN_ERR_INVALID_ARGUMENT, "%s: takes no blob "
                            "frames, found %d", req->op_name, req->n_blobs);
     else if (req->has_session && (!session || session->closed || !session->env))

@@ -44,8 +44,8 @@ pan_status pan_op_hello(pan_op_ctx *ctx) {
     pk = pan_proto_reply_field(rep, "models");
     msgpack_pack_array(pk, 0);
     pk = pan_proto_reply_field(rep, "ops");
-    msgpack_pack_array(pk, PAN_OP_COUNT);
-    for (int i = 0; i < PAN_OP_COUNT; i++)
+    msgpack_pack_array(pk, PAN_PROTO_OP_COUNT);
+    for (int i = 0; i < PAN_PROTO_OP_COUNT; i++)
         pan_proto_pack_cstr(pk, pan_proto_op_name((pan_proto_op)i));
     return PAN_OK;
 }
@@ -189,7 +189,7 @@ pan_status pan_op_stats(pan_op_ctx *ctx) {
     pthread_mutex_lock(&srv->stats.lock);
     uint64_t requests = srv->stats.requests, errors = srv->stats.errors;
     uint64_t dropped = srv->stats.dropped;
-    uint64_t ops[PAN_OP_COUNT];
+    uint64_t ops[PAN_PROTO_OP_COUNT];
     memcpy(ops, srv->stats.ops, sizeof ops);
     pthread_mutex_unlock(&srv->stats.lock);
 
@@ -200,8 +200,8 @@ pan_status pan_op_stats(pan_op_ctx *ctx) {
     msgpack_pack_uint64(pan_proto_reply_field(rep, "errors"), errors);
     msgpack_pack_uint64(pan_proto_reply_field(rep, "dropped_replies"), dropped);
     pk = pan_proto_reply_field(rep, "ops");
-    msgpack_pack_map(pk, PAN_OP_COUNT);
-    for (int i = 0; i < PAN_OP_COUNT; i++) {
+    msgpack_pack_map(pk, PAN_PROTO_OP_COUNT);
+    for (int i = 0; i < PAN_PROTO_OP_COUNT; i++) {
         pan_proto_pack_cstr(pk, pan_proto_op_name((pan_proto_op)i));
         msgpack_pack_uint64(pk, ops[i]);
     }

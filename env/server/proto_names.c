@@ -44,36 +44,36 @@ pan_proto_code pan_proto_code_from_status(pan_status status) {
 static const struct {
     const char *name;
     pan_proto_session_use session;
-} ops[PAN_OP_COUNT] = {
-    [PAN_OP_HELLO] = {"HELLO", PAN_SESSION_NONE},
-    [PAN_OP_DESCRIBE] = {"DESCRIBE", PAN_SESSION_OPTIONAL},
-    [PAN_OP_MAKE] = {"MAKE", PAN_SESSION_NONE},
-    [PAN_OP_RESET] = {"RESET", PAN_SESSION_REQUIRED},
-    [PAN_OP_STEP] = {"STEP", PAN_SESSION_REQUIRED},
-    [PAN_OP_SAMPLE] = {"SAMPLE", PAN_SESSION_REQUIRED},
-    [PAN_OP_RENDER] = {"RENDER", PAN_SESSION_REQUIRED},
-    [PAN_OP_FORK] = {"FORK", PAN_SESSION_REQUIRED},
-    [PAN_OP_RESTORE] = {"RESTORE", PAN_SESSION_REQUIRED},
-    [PAN_OP_ROLLOUT] = {"ROLLOUT", PAN_SESSION_REQUIRED},
-    [PAN_OP_RELEASE] = {"RELEASE", PAN_SESSION_REQUIRED},
-    [PAN_OP_CLOSE] = {"CLOSE", PAN_SESSION_REQUIRED},
-    [PAN_OP_PING] = {"PING", PAN_SESSION_OPTIONAL},
-    [PAN_OP_STATS] = {"STATS", PAN_SESSION_OPTIONAL},
+} ops[PAN_PROTO_OP_COUNT] = {
+    [PAN_PROTO_OP_HELLO] = {"HELLO", PAN_SESSION_NONE},
+    [PAN_PROTO_OP_DESCRIBE] = {"DESCRIBE", PAN_SESSION_OPTIONAL},
+    [PAN_PROTO_OP_MAKE] = {"MAKE", PAN_SESSION_NONE},
+    [PAN_PROTO_OP_RESET] = {"RESET", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_STEP] = {"STEP", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_SAMPLE] = {"SAMPLE", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_RENDER] = {"RENDER", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_FORK] = {"FORK", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_RESTORE] = {"RESTORE", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_ROLLOUT] = {"ROLLOUT", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_RELEASE] = {"RELEASE", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_CLOSE] = {"CLOSE", PAN_SESSION_REQUIRED},
+    [PAN_PROTO_OP_PING] = {"PING", PAN_SESSION_OPTIONAL},
+    [PAN_PROTO_OP_STATS] = {"STATS", PAN_SESSION_OPTIONAL},
 };
 
 const char *pan_proto_op_name(pan_proto_op op) {
-    if ((int)op < 0 || op >= PAN_OP_COUNT) return "?";
+    if ((int)op < 0 || op >= PAN_PROTO_OP_COUNT) return "?";
     return ops[op].name;
 }
 
 pan_proto_op pan_proto_op_parse(const char *name, size_t len) {
-    for (int i = 0; i < PAN_OP_COUNT; i++)
+    for (int i = 0; i < PAN_PROTO_OP_COUNT; i++)
         if (same(name, len, ops[i].name)) return (pan_proto_op)i;
-    return PAN_OP_COUNT;
+    return PAN_PROTO_OP_COUNT;
 }
 
 pan_proto_session_use pan_proto_op_session(pan_proto_op op) {
-    if ((int)op < 0 || op >= PAN_OP_COUNT) return PAN_SESSION_NONE;
+    if ((int)op < 0 || op >= PAN_PROTO_OP_COUNT) return PAN_SESSION_NONE;
     return ops[op].session;
 }
 

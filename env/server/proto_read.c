@@ -173,7 +173,7 @@ static pan_proto_code decode_envelope(pan_proto_request *req) {
                     "found %s", found);
     }
     req->op = pan_proto_op_parse(op->via.str.ptr, op->via.str.size);
-    if (req->op == PAN_OP_COUNT) {
+    if (req->op == PAN_PROTO_OP_COUNT) {
         char name[40];
         size_t n = op->via.str.size < 32 ? op->via.str.size : 32;
         for (size_t i = 0; i < n; i++) {
@@ -212,7 +212,7 @@ pan_proto_code pan_proto_request_decode(const pan_server_limits *limits,
                                         int n_blobs, pan_proto_request *req) {
     memset(req, 0, sizeof *req);
     msgpack_unpacked_init(&req->unpacked);
-    req->op = PAN_OP_COUNT;
+    req->op = PAN_PROTO_OP_COUNT;
     req->op_name = "request";
     req->blobs = blobs;
     req->n_blobs = n_blobs;

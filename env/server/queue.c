@@ -46,7 +46,7 @@ int pan_queue_pop_group(pan_queue *q, int max, pan_job **out) {
     take(job);
     out[0] = job;
     int n = 1;
-    if (max == 1 || job->op != PAN_OP_STEP || !job->session) return n;
+    if (max == 1 || job->op != PAN_PROTO_OP_STEP || !job->session) return n;
     /* A group: later STEPs of other free sessions, each the oldest queued
      * job of its session (a STEP behind its session's RESET must wait for
      * it). `scan_mark` flags sessions seen on the way; cleared after. */
@@ -54,7 +54,7 @@ int pan_queue_pop_group(pan_queue *q, int max, pan_job **out) {
     for (pan_job *j = q->head; j && n < max;) {
         pan_job *next = j->next;
         pan_session *s = j->session;
-        if (j->op == PAN_OP_STEP && s && runnable(j) && !s->scan_mark) {
+        if (j->op == PAN_PROTO_OP_STEP && s && runnable(j) && !s->scan_mark) {
             unlink_job(q, prev, j);
             take(j);
             out[n++] = j;

@@ -254,6 +254,7 @@ static pan_proto_code enqueue(pan_server *srv, const pan_proto_request *req,
         job->session = s;
     }
     pan_queue_push(&srv->queue, job);
+    atomic_fetch_add(&srv->wakeups, 1u);
     pthread_cond_signal(&srv->cond);
     pthread_mutex_unlock(&srv->lock);
     return PAN_PROTO_OK;
@@ -294,7 +295,7 @@ static bool handle_request(pan_server *srv) {
     if (n - n_route < 1) {
         memset(&req, 0, sizeof req);
         msgpack_unpacked_init(&req.unpacked);
-        req.op = PAN_OP_COUNT;
+        req.op = PAN_PROTO_OP_COUNT;
         pan_error_set(PAN_ERR_INVALID_ARGUMENT, "request: the message has no "
                       "header frame");
         code = PAN_PROTO_INVALID_ARGUMENT;
@@ -302,7 +303,7 @@ static bool handle_request(pan_server *srv) {
     } else if (n_blobs > lim->max_blobs) {
         memset(&req, 0, sizeof req);
         msgpack_unpacked_init(&req.unpacked);
-        req.op = PAN_OP_COUNT;
+        req.op = PAN_PROTO_OP_COUNT;
         pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED, "request: %d blob frames "
                       "after the header, max_blobs is %d", n_blobs,
                       lim->max_blobs);
@@ -388,6 +389,7 @@ static void reap(pan_server *srv, double now) {
 static void shutdown_workers(pan_server *srv) {
     pthread_mutex_lock(&srv->lock);
     srv->stopping = true;
+    atomic_fetch_add(&srv->wakeups, 1u);
     pthread_cond_broadcast(&srv->cond);
     pan_job *job;
     while ((job = pan_queue_pop_any(&srv->queue))) {

@@ -117,14 +117,14 @@ void pan_job_free(pan_job *job);
 typedef struct pan_server_stats {
     pthread_mutex_t lock;
     uint64_t requests, errors, dropped;
-    uint64_t ops[PAN_OP_COUNT];
+    uint64_t ops[PAN_PROTO_OP_COUNT];
     uint32_t latency_us[PAN_SERVER_LATENCY_WINDOW]; /* ring */
     int latency_count, latency_next;
 } pan_server_stats;
 
 void pan_stats_init(pan_server_stats *st);
 void pan_stats_destroy(pan_server_stats *st);
-/* One answered request: op may be PAN_OP_COUNT (not decoded). */
+/* One answered request: op may be PAN_PROTO_OP_COUNT (not decoded). */
 void pan_stats_record(pan_server_stats *st, pan_proto_op op, bool error,
                       double seconds);
 void pan_stats_dropped(pan_server_stats *st);
@@ -147,6 +147,8 @@ struct pan_server {
 
     pthread_mutex_t lock;         /* queue, sessions, stopping */
     pthread_cond_t cond;          /* jobs runnable, or stopping */
+    atomic_uint wakeups;          /* bumped, under lock, at every signal or
+                                     broadcast of cond (idle workers spin on it) */
     pan_queue queue;
     pan_session_table sessions;
     bool stopping;

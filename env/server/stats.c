@@ -21,7 +21,7 @@ void pan_stats_record(pan_server_stats *st, pan_proto_op op, bool error,
     pthread_mutex_lock(&st->lock);
     st->requests++;
     if (error) st->errors++;
-    if ((int)op >= 0 && op < PAN_OP_COUNT) st->ops[op]++;
+    if ((int)op >= 0 && op < PAN_PROTO_OP_COUNT) st->ops[op]++;
     st->latency_us[st->latency_next] = v;
     st->latency_next = (st->latency_next + 1) % PAN_SERVER_LATENCY_WINDOW;
     if (st->latency_count < PAN_SERVER_LATENCY_WINDOW) st->latency_count++;

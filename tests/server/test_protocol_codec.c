@@ -105,7 +105,7 @@ static void test_envelope(void) {
 
     envelope(&b, 1, "STEP", true, 0);
     CHECK(decode(&lim, &b, NULL, 0, &req) == PAN_PROTO_OK);
-    CHECK(req.has_id && req.id == 7 && req.op == PAN_OP_STEP);
+    CHECK(req.has_id && req.id == 7 && req.op == PAN_PROTO_OP_STEP);
     CHECK(req.has_session && req.session == 42);
     CHECK(strcmp(req.op_name, "STEP") == 0);
     pan_proto_request_free(&req);
@@ -444,11 +444,11 @@ static void test_codes(void) {
     CHECK(strcmp(pan_proto_code_name(PAN_PROTO_VERSION_MISMATCH),
                  "VERSION_MISMATCH") == 0);
     CHECK(strcmp(pan_proto_code_name(PAN_PROTO_UNAVAILABLE), "UNAVAILABLE") == 0);
-    for (int op = 0; op < PAN_OP_COUNT; op++) {
+    for (int op = 0; op < PAN_PROTO_OP_COUNT; op++) {
         const char *name = pan_proto_op_name((pan_proto_op)op);
         CHECK(pan_proto_op_parse(name, strlen(name)) == (pan_proto_op)op);
     }
-    CHECK(pan_proto_op_parse("PINGX", 5) == PAN_OP_COUNT);
+    CHECK(pan_proto_op_parse("PINGX", 5) == PAN_PROTO_OP_COUNT);
     for (int d = 0; d < PAN_PROTO_DTYPE_COUNT; d++) {
         const char *name = pan_proto_dtype_name((pan_proto_dtype)d);
         CHECK(pan_proto_dtype_parse(name, strlen(name)) == (pan_proto_dtype)d);

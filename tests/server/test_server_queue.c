@@ -22,11 +22,11 @@ static pan_job *job(pan_proto_op op, pan_session *s, uint64_t id) {
 static void test_queue_order(void) {
     pan_session a = {.id = 1}, b = {.id = 2};
     pan_queue q = {0};
-    pan_queue_push(&q, job(PAN_OP_STEP, &a, 1));
-    pan_queue_push(&q, job(PAN_OP_STEP, &a, 2));
-    pan_queue_push(&q, job(PAN_OP_RESET, &b, 3));
-    pan_queue_push(&q, job(PAN_OP_HELLO, NULL, 4));
-    pan_queue_push(&q, job(PAN_OP_STEP, &b, 5));
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &a, 1));
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &a, 2));
+    pan_queue_push(&q, job(PAN_PROTO_OP_RESET, &b, 3));
+    pan_queue_push(&q, job(PAN_PROTO_OP_HELLO, NULL, 4));
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &b, 5));
     CHECK(q.count == 5 && q.bytes == 50);
 
     pan_job *out[4];
@@ -58,12 +58,12 @@ static void test_queue_order(void) {
 static void test_queue_group(void) {
     pan_session s[4] = {{.id = 1}, {.id = 2}, {.id = 3}, {.id = 4}};
     pan_queue q = {0};
-    pan_queue_push(&q, job(PAN_OP_STEP, &s[0], 1));
-    pan_queue_push(&q, job(PAN_OP_STEP, &s[0], 2)); /* same session: not grouped */
-    pan_queue_push(&q, job(PAN_OP_RESET, &s[1], 3));
-    pan_queue_push(&q, job(PAN_OP_STEP, &s[2], 4));
-    pan_queue_push(&q, job(PAN_OP_STEP, &s[1], 5)); /* after s1's RESET: waits */
-    pan_queue_push(&q, job(PAN_OP_STEP, &s[3], 6));
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &s[0], 1));
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &s[0], 2)); /* same session: not grouped */
+    pan_queue_push(&q, job(PAN_PROTO_OP_RESET, &s[1], 3));
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &s[2], 4));
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &s[1], 5)); /* after s1's RESET: waits */
+    pan_queue_push(&q, job(PAN_PROTO_OP_STEP, &s[3], 6));
     pan_job *out[8];
     int n = pan_queue_pop_group(&q, 8, out);
     /* 1 (s0), then STEPs of other free sessions: 4 (s2), 6 (s3); 5 must
