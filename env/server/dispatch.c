@@ -39,7 +39,7 @@ bool pan_server_dispatch(pan_server *srv, pan_proto_request *req,
         st = pan_error_set(PAN_ERR_INVALID_ARGUMENT, "%s: takes no blob "
                            "frames, found %d", req->op_name, req->n_blobs);
     else if (req->has_session && (!session || session->closed || !session->env))
-        st = pan_error_set(PAN_ERR_NOT_FOUND, "%s: session %016" PRIx64
+        st = pan_error_set(PAN_ERR_NOT_FOUND, "%s: session %" PRIu64
                            " not found (closed, expired or never made)",
                            req->op_name, req->session);
     if (st == PAN_OK) {

@@ -150,7 +150,7 @@ pan_status pan_op_make(pan_op_ctx *ctx) {
     s->busy = false;
     pthread_mutex_unlock(&srv->lock);
     if (!srv->opt.quiet)
-        fprintf(stderr, "pan-server: session %016" PRIx64 " made: %s x%d\n",
+        fprintf(stderr, "pan-server: session %" PRIu64 " made: %s x%d\n",
                 s->id, world, cfg.num_envs);
     return PAN_OK;
 }
@@ -168,7 +168,7 @@ pan_status pan_op_close(pan_op_ctx *ctx) {
     pan_session_unref(s); /* the table's reference */
     pthread_mutex_unlock(&srv->lock);
     if (!srv->opt.quiet)
-        fprintf(stderr, "pan-server: session %016" PRIx64 " closed\n", s->id);
+        fprintf(stderr, "pan-server: session %" PRIu64 " closed\n", s->id);
     return PAN_OK;
 }
 

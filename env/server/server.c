@@ -216,7 +216,7 @@ static pan_proto_code enqueue(pan_server *srv, const pan_proto_request *req,
     if (req->has_session) {
         s = pan_session_find(&srv->sessions, req->session);
         if (!s) {
-            pan_error_set(PAN_ERR_NOT_FOUND, "%s: session %016" PRIx64 " not "
+            pan_error_set(PAN_ERR_NOT_FOUND, "%s: session %" PRIu64 " not "
                           "found (closed, expired or never made)",
                           req->op_name, req->session);
             code = PAN_PROTO_NOT_FOUND;
@@ -378,7 +378,7 @@ static void reap(pan_server *srv, double now) {
     /* Out of the table, idle, no job holds them: ours to free. */
     for (int i = 0; i < n; i++) {
         if (!srv->opt.quiet)
-            fprintf(stderr, "pan-server: session %016" PRIx64 " expired after "
+            fprintf(stderr, "pan-server: session %" PRIu64 " expired after "
                     "%.0f s idle\n", dead[i]->id, srv->opt.session_ttl_s);
         pthread_mutex_lock(&srv->lock);
         pan_session_unref(dead[i]);
