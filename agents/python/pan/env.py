@@ -105,7 +105,38 @@ def check_action(action, where):
                         f"{type(action).__name__}")
 
 
-class PanEnv(_EnvBase):
+class _SessionOps:
+    """What PanEnv and PanVectorEnv share: one server session (self._session,
+    self.client, self._own_client) and the planning calls on it."""
+
+    def _close_session(self):
+        session = getattr(self, "_session", None)
+        if session is not None:
+            session.close()
+        client = getattr(self, "client", None)
+        if client is not None and getattr(self, "_own_client", False):
+            client.close()
+
+    def rollout(self, state_ids, actions, frames=False):
+        """B snapshots x T actions on scratch copies (never the live envs);
+        a dict of numpy arrays, see docs/protocol.md ROLLOUT."""
+        state_ids, actions = _rollout_args(state_ids, actions,
+                                           type(self).__name__)
+        return self._session.rollout(state_ids, actions, frames=frames)
+
+    def release(self, state_ids):
+        if isinstance(state_ids, (int, np.integer)):
+            state_ids = [state_ids]
+        return self._session.release([int(s) for s in state_ids])
+
+    def ping(self):
+        self._session.ping()
+
+    def stats(self):
+        return self._session.stats()
+
+
+class PanEnv(_SessionOps, _EnvBase):
     """One pan environment over ZeroMQ (see the module contract)."""
 
     metadata = {"render_modes": ["rgb_array"]}
@@ -184,12 +215,7 @@ class PanEnv(_EnvBase):
         return self._session.render(env=0)
 
     def close(self):
-        session = getattr(self, "_session", None)
-        if session is not None:
-            session.close()
-        client = getattr(self, "client", None)
-        if client is not None and getattr(self, "_own_client", False):
-            client.close()
+        self._close_session()
 
     # -- planning helpers
     def fork(self):
@@ -201,25 +227,9 @@ class PanEnv(_EnvBase):
         obs, infos = self._session.restore([0], [int(state_id)])
         return self._one(obs), infos[0]
 
-    def rollout(self, state_ids, actions, frames=False):
-        """B snapshots x T actions on scratch copies; see the contract."""
-        state_ids, actions = _rollout_args(state_ids, actions, "PanEnv")
-        return self._session.rollout(state_ids, actions, frames=frames)
-
-    def release(self, state_ids):
-        if isinstance(state_ids, (int, np.integer)):
-            state_ids = [state_ids]
-        return self._session.release([int(s) for s in state_ids])
-
     def sample_action(self, split="train"):
         """A random action from the world's sampler (SAMPLE op)."""
         return self._session.sample(split)[0]
-
-    def ping(self):
-        self._session.ping()
-
-    def stats(self):
-        return self._session.stats()
 
 
 def _rollout_args(state_ids, actions, where):

@@ -46,7 +46,7 @@ import numpy as np
 
 from pan.client import (DEFAULT_ENDPOINT, DEFAULT_TIMEOUT_MS, Client,
                         Session)
-from pan.env import _rollout_args, check_action, check_seed
+from pan.env import _SessionOps, check_action, check_seed
 from pan.spaces import GYMNASIUM, batch_space, from_description
 
 
@@ -159,7 +159,7 @@ def _vec_info(info):
     return out
 
 
-class PanVectorEnv(_VectorEnvBase):
+class PanVectorEnv(_SessionOps, _VectorEnvBase):
     """N pan environments over ZeroMQ as one batch (see the module
     contract)."""
 
@@ -287,12 +287,7 @@ class PanVectorEnv(_VectorEnvBase):
         return tuple(frames[i] for i in range(self.num_envs))
 
     def close_extras(self, **kwargs):
-        session = getattr(self, "_session", None)
-        if session is not None:
-            session.close()
-        client = getattr(self, "client", None)
-        if client is not None and getattr(self, "_own_client", False):
-            client.close()
+        self._close_session()
 
     # -- planning helpers
     def fork(self, envs=None):
@@ -312,21 +307,6 @@ class PanVectorEnv(_VectorEnvBase):
         obs, infos = self._session.restore(envs, state_ids)
         return obs, self._batch_infos(infos)
 
-    def rollout(self, state_ids, actions, frames=False):
-        state_ids, actions = _rollout_args(state_ids, actions, "PanVectorEnv")
-        return self._session.rollout(state_ids, actions, frames=frames)
-
-    def release(self, state_ids):
-        if isinstance(state_ids, (int, np.integer)):
-            state_ids = [state_ids]
-        return self._session.release([int(s) for s in state_ids])
-
     def sample_actions(self, split="train"):
         """N random actions from the world's sampler (SAMPLE op)."""
         return tuple(self._session.sample(split))
-
-    def ping(self):
-        self._session.ping()
-
-    def stats(self):
-        return self._session.stats()
