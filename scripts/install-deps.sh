@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev
-          libmsgpack-dev libzmq3-dev zlib1g-dev libpng-dev)
+          libmsgpack-dev libzmq3-dev zlib1g-dev libpng-dev libjansson-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-numpy python3-torch python3-msgpack python3-zmq python3-pil)
 fi

@@ -1,0 +1,1 @@
+# core/model: sources of the backbone part (target_sources(pan_core PRIVATE ...))

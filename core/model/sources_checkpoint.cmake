@@ -1,0 +1,1 @@
+# core/model: sources of the checkpoint part (target_sources(pan_core PRIVATE ...))

@@ -1,0 +1,1 @@
+# tests/model: checkpoint suites
