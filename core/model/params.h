@@ -47,6 +47,7 @@ typedef struct pan_param_entry {
 } pan_param_entry;
 
 typedef struct pan_param_table {
+    pan_model_config config;  /* the configuration it was built from */
     pan_param_entry *entries; /* (count), declaration order */
     int count;
     int64_t total_floats;     /* block size, padding included */
