@@ -5,12 +5,14 @@
  *   header before returning (docs/model.md, "Checkpoint files"): header
  *   length in [2, 100,000,000] and inside the file; JSON parsed by jansson
  *   with duplicate keys rejected; the top level an object; every entry an
- *   object with exactly "dtype" (F32 or BF16; any other dtype is
- *   UNIMPLEMENTED naming it), "shape" (0..4 non-negative integers) and
+ *   object with exactly "dtype" (F32 or BF16; another safetensors dtype
+ *   such as I64 or F16 is UNIMPLEMENTED naming it, a string that is no
+ *   safetensors dtype is DATA_LOSS), "shape" (0..4 non-negative integers) and
  *   "data_offsets" ([begin, end], end - begin == numel * dtype size); the
  *   entries tile the data region exactly (no holes, no overlaps, nothing
  *   past the end, nothing left over); "__metadata__", when present, an
- *   object of strings. Failures: IO (cannot open/stat/mmap), DATA_LOSS
+ *   object of strings. Failures: NOT_FOUND (no such file), IO (cannot
+ *   open/stat/mmap), DATA_LOSS
  *   (anything malformed), UNIMPLEMENTED (unsupported dtype); the message
  *   names the file, the tensor and the field, with expected and found.
  * - Tensors are kept in file order of their data offsets. Their data stays
