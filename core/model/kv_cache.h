@@ -7,7 +7,8 @@
  *   layout (layers, 2, capacity, kv_heads, head_dim) f32, tokens in time
  *   order, plus: the number of rounds appended since reset, the next
  *   absolute position, each live round's [start, length) and round index,
- *   and a key mask (capacity) u8 hiding evicted tokens until compaction.
+ *   and a key mask (capacity) u8 (all live: a round that evicts compacts
+ *   the slot at once, docs/model.md).
  * - capacity_tokens 0 means the worst case,
  *   max_rounds * pan_backbone_max_round_tokens(cfg), so every valid round
  *   fits; a smaller capacity makes a round that does not fit after
@@ -21,9 +22,11 @@
  *   window, compacts if needed, and reserves `tokens` slots at the end
  *   (returning where they start and the absolute position of the first);
  *   the backbone writes K/V there and commits on success, or calls
- *   pan_kv_cache_abort_round, which restores the slot exactly (eviction
- *   included: begin works on a copy of the bookkeeping, and compaction
- *   only moves live tokens without changing what they are).
+ *   pan_kv_cache_abort_round. Abort restores the slot byte for byte when
+ *   the round evicted nothing; a round that evicted was compacted at
+ *   begin, and abort leaves it compacted: the rounds it still holds and
+ *   every later result are the same as if it had not begun, but the
+ *   evicted rounds are gone (live counts shrink).
  * - Thread safety: none; one owner. Different slots may be used by one
  *   call of the backbone for a batch.
  */

@@ -138,31 +138,41 @@ def rope2(x, rows, cols, theta):
                       rope1(x[..., half:], cols, theta)), dim=-1)
 
 
-def attention(q, k, v, allowed=None):
+def attention_bias(allowed, heads, kv_heads):
+    """An additive mask for attention(bias=...): allowed (B, Tq, Tk) bool,
+    every row seeing a key -> (B*Hkv, g*Tq, Tk) of 0 / -inf, g = H/Hkv;
+    built once and reused by every layer."""
+    batch, tq, tk = allowed.shape
+    group = heads // kv_heads
+    bias = torch.zeros((batch, tq, tk)).masked_fill_(~allowed, float("-inf"))
+    return (bias[:, None, None].expand(batch, kv_heads, group, tq, tk)
+            .reshape(batch * kv_heads, group * tq, tk))
+
+
+def attention(q, k, v, allowed=None, bias=None):
     """softmax(q k^T / sqrt(D) + mask) v with GQA (query head h reads kv head
-    h / (H/Hkv)). q (B, Tq, H, D); k, v (B, Tk, Hkv, D); allowed (B, Tq, Tk)
-    bool, or an additive float mask (B, Tq, Tk) of 0 / -inf whose every row
-    sees a key, or None. Returns (B, Tq, H, D); with a bool mask a row that
-    sees no key gives 0."""
+    h / (H/Hkv)). q (B, Tq, H, D); k, v (B, Tk, Hkv, D); the mask is either
+    allowed (B, Tq, Tk) bool (a row that sees no key gives 0), or bias from
+    attention_bias (every row sees a key), or none. Returns (B, Tq, H, D)."""
     batch, tq, heads, dim = q.shape
     tk, kv_heads = k.shape[1], k.shape[2]
     group = heads // kv_heads
     qh = (q.reshape(batch, tq, kv_heads, group, dim).permute(0, 2, 3, 1, 4)
-          .reshape(batch, kv_heads, group * tq, dim))           # (B, Hkv, g*Tq, D)
-    kh = k.permute(0, 2, 3, 1)                                  # (B, Hkv, D, Tk)
-    vh = v.permute(0, 2, 1, 3)                                  # (B, Hkv, Tk, D)
-    scores = (qh @ kh) * (1.0 / math.sqrt(dim))                 # (B, Hkv, g*Tq, Tk)
-    boolean = allowed is not None and allowed.dtype == torch.bool
-    if boolean:
+          .reshape(batch * kv_heads, group * tq, dim))          # (B*Hkv, g*Tq, D)
+    kh = k.permute(0, 2, 3, 1).reshape(batch * kv_heads, dim, tk)  # (B*Hkv, D, Tk)
+    vh = v.permute(0, 2, 1, 3).reshape(batch * kv_heads, tk, dim)  # (B*Hkv, Tk, D)
+    scale = 1.0 / math.sqrt(dim)
+    if bias is not None:
+        scores = torch.baddbmm(bias.to(q.dtype), qh, kh, alpha=scale)  # (B*Hkv, g*Tq, Tk)
+    else:
+        scores = torch.bmm(qh, kh) * scale
+    if allowed is not None:
         scores = scores.view(batch, kv_heads, group, tq, tk).masked_fill(
-            ~allowed[:, None, None], float("-inf")).view(batch, kv_heads, group * tq, tk)
-    elif allowed is not None:
-        scores = (scores.view(batch, kv_heads, group, tq, tk) + allowed[:, None, None]
-                  ).view(batch, kv_heads, group * tq, tk)
+            ~allowed[:, None, None], float("-inf")).view(batch * kv_heads, group * tq, tk)
     weights = torch.softmax(scores, dim=-1)
-    if boolean:
+    if allowed is not None:
         weights = torch.nan_to_num(weights, nan=0.0)
-    out = weights @ vh                                          # (B, Hkv, g*Tq, D)
+    out = torch.bmm(weights, vh)                                # (B*Hkv, g*Tq, D)
     return (out.view(batch, kv_heads, group, tq, dim).permute(0, 3, 1, 2, 4)
             .reshape(batch, tq, heads, dim))
 
@@ -469,7 +479,7 @@ def backbone_full(pm, rounds):
     total = round_of.shape[0]
     i, j = torch.arange(total)[:, None], torch.arange(total)[None, :]
     ri, rj = round_of[:, None], round_of[None, :]
-    allowed = ((ri == rj) & (j <= i)) | ((rj < ri) & ((rj == 0) | (rj >= ri - window + 1)))
+    allowed = ((ri == rj) & (j <= i)) | ((rj < ri) & ((rj == 0) | (rj >= ri - window + 2)))
     x = torch.cat(embeds)[None]
     rope = pm.rope_table(torch.arange(total)[None], x.dtype)
     for layer in pm.model.layers:
@@ -490,8 +500,8 @@ class KVCache:
         bb = cfg["backbone"]
         hd = bb["dim"] // bb["heads"]
         self.window = bb["max_rounds"]
-        # round 0 plus a window of N rounds, each of the longest length
-        self.capacity = capacity or (self.window + 1) * max_round_tokens(cfg)
+        # at most N live rounds (round 0 included), each of the longest length
+        self.capacity = capacity or self.window * max_round_tokens(cfg)
         shape = (bb["layers"], slots, self.capacity, bb["kv_heads"], hd)
         self.k = torch.zeros(shape, dtype=dtype)
         self.v = torch.zeros(shape, dtype=dtype)
@@ -515,7 +525,7 @@ class KVCache:
         r = self.rounds[slot]
         kept = []
         for entry in self.live_rounds[slot]:
-            if entry[0] != 0 and entry[0] < r - self.window + 1:
+            if entry[0] != 0 and entry[0] < r - self.window + 2:
                 self.live[slot, entry[1]:entry[1] + entry[2]] = False
             else:
                 kept.append(entry)
@@ -571,7 +581,8 @@ def backbone_step(pm, cache, rounds):
     # sees its round's keys up to itself (finite, ignored).
     allowed = ((j < start) & cache.live[slot_index, :kv_end][:, None, :]) | \
               ((j >= start) & (j <= start + i))                       # (B, T, kv_end)
-    bias = torch.zeros(allowed.shape, dtype=x.dtype).masked_fill_(~allowed, float("-inf"))
+    bb = pm.cfg["backbone"]
+    bias = attention_bias(allowed, bb["heads"], bb["kv_heads"]).to(x.dtype)
     rope = pm.rope_table(positions, x.dtype)
     new_b = torch.cat([torch.full((t,), b, dtype=torch.long) for b, t in enumerate(lengths)])
     new_t = torch.cat([torch.arange(t) for t in lengths])
@@ -588,9 +599,9 @@ def backbone_step(pm, cache, rounds):
             if contiguous:
                 window = slice(slots[0], slots[0] + batch)
                 return attention(q, keys[window, :kv_end], values[window, :kv_end],
-                                 bias)
+                                 bias=bias)
             return attention(q, keys[slot_index, :kv_end], values[slot_index, :kv_end],
-                             bias)
+                             bias=bias)
         return attend
 
     for index, layer in enumerate(pm.model.layers):
