@@ -5,6 +5,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/safetensors.h"
 
+#include "core/json_excerpt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -41,20 +43,6 @@ static pan_status st_fail(const char *path, pan_status status, const char *fmt,
     return pan_error_set(status, "checkpoint %s: %s", path, text);
 }
 
-static const char *json_text(const json_t *v, char *buf, size_t size) {
-    char *dump = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    if (!dump) {
-        snprintf(buf, size, "%s", v ? "(unprintable)" : "nothing");
-        return buf;
-    }
-    if (strlen(dump) >= size && size > 4)
-        snprintf(buf, size, "%.*s...", (int)(size - 4), dump);
-    else
-        snprintf(buf, size, "%s", dump);
-    free(dump);
-    return buf;
-}
-
 void pan_safetensors_close(pan_safetensors *st) {
     if (!st) return;
     st_impl *impl = st->impl;
@@ -83,7 +71,7 @@ static pan_status parse_dtype(const char *path, const char *name,
     if (!json_is_string(v))
         return st_fail(path, PAN_ERR_DATA_LOSS,
                        "tensor '%s' field 'dtype': expected a string, found %s",
-                       name, json_text(v, found, sizeof found));
+                       name, pan_json_excerpt(v, found, sizeof found));
     const char *s = json_string_value(v);
     if (!strcmp(s, "F32")) {
         t->dtype = PAN_DTYPE_F32;
@@ -100,7 +88,7 @@ static pan_status parse_dtype(const char *path, const char *name,
                            "supported (expected F32 or BF16)", name, s);
     return st_fail(path, PAN_ERR_DATA_LOSS,
                    "tensor '%s' field 'dtype': unknown dtype %s (expected F32 "
-                   "or BF16)", name, json_text(v, found, sizeof found));
+                   "or BF16)", name, pan_json_excerpt(v, found, sizeof found));
 }
 
 static pan_status parse_shape(const char *path, const char *name,
@@ -110,7 +98,7 @@ static pan_status parse_shape(const char *path, const char *name,
         return st_fail(path, PAN_ERR_DATA_LOSS,
                        "tensor '%s' field 'shape': expected an array of at "
                        "most %d non-negative integers, found %s", name,
-                       PAN_TENSOR_MAX_DIMS, json_text(v, found, sizeof found));
+                       PAN_TENSOR_MAX_DIMS, pan_json_excerpt(v, found, sizeof found));
     t->ndim = (int)json_array_size(v);
     t->numel = 1;
     for (int d = 0; d < t->ndim; d++) {
@@ -119,12 +107,12 @@ static pan_status parse_shape(const char *path, const char *name,
             return st_fail(path, PAN_ERR_DATA_LOSS,
                            "tensor '%s' field 'shape': dimension %d expected "
                            "a non-negative integer, found %s", name, d,
-                           json_text(x, found, sizeof found));
+                           pan_json_excerpt(x, found, sizeof found));
         int64_t n = json_integer_value(x);
         if (n && t->numel > (int64_t)(INT64_MAX / (int64_t)esize) / n)
             return st_fail(path, PAN_ERR_DATA_LOSS,
                            "tensor '%s' field 'shape': %s is too large",
-                           name, json_text(v, found, sizeof found));
+                           name, pan_json_excerpt(v, found, sizeof found));
         t->shape[d] = n;
         t->numel *= n;
     }
@@ -142,7 +130,7 @@ static pan_status parse_offsets(const char *path, const char *name,
         return st_fail(path, PAN_ERR_DATA_LOSS,
                        "tensor '%s' field 'data_offsets': expected [begin, "
                        "end] (two non-negative integers), found %s", name,
-                       json_text(v, found, sizeof found));
+                       pan_json_excerpt(v, found, sizeof found));
     t->begin = (uint64_t)json_integer_value(b);
     t->end = (uint64_t)json_integer_value(e);
     if (t->begin > t->end)
@@ -177,7 +165,7 @@ static pan_status parse_entry(const char *path, const char *name,
         return st_fail(path, PAN_ERR_DATA_LOSS,
                        "tensor '%s': expected an object {dtype, shape, "
                        "data_offsets}, found %s", name,
-                       json_text(v, found, sizeof found));
+                       pan_json_excerpt(v, found, sizeof found));
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)v, key, value) {
@@ -211,7 +199,7 @@ static pan_status parse_metadata(const char *path, const json_t *v,
     if (!json_is_object(v))
         return st_fail(path, PAN_ERR_DATA_LOSS,
                        "field '__metadata__': expected an object of strings, "
-                       "found %s", json_text(v, found, sizeof found));
+                       "found %s", pan_json_excerpt(v, found, sizeof found));
     impl->meta = calloc(json_object_size(v) + 1, sizeof *impl->meta);
     if (!impl->meta)
         return st_fail(path, PAN_ERR_RESOURCE_EXHAUSTED,
@@ -223,7 +211,7 @@ static pan_status parse_metadata(const char *path, const json_t *v,
         if (!json_is_string(value))
             return st_fail(path, PAN_ERR_DATA_LOSS,
                            "field '__metadata__' key '%s': expected a string, "
-                           "found %s", key, json_text(value, found, sizeof found));
+                           "found %s", key, pan_json_excerpt(value, found, sizeof found));
         impl->meta[*count].key = key;
         impl->meta[*count].value = json_string_value(value);
         ++*count;
@@ -302,7 +290,7 @@ static pan_status parse_header(pan_safetensors *st, st_impl *impl) {
     if (!json_is_object(impl->root))
         return st_fail(path, PAN_ERR_DATA_LOSS,
                        "header: expected a JSON object, found %s",
-                       json_text(impl->root, found, sizeof found));
+                       pan_json_excerpt(impl->root, found, sizeof found));
 
     size_t n = json_object_size(impl->root);
     impl->tensors = calloc(n + 1, sizeof *impl->tensors);

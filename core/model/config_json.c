@@ -4,6 +4,7 @@
  * errors name the JSON path ("backbone.heads"). Writing is by hand so that
  * floats come out in their shortest exact form ("1e-06", not
  * "9.9999999747524271e-07"). */
+#include "core/json_excerpt.h"
 #include "core/model/config.h"
 
 #include <float.h>
@@ -36,21 +37,6 @@ static pan_status fail(const cfg_reader *r, const char *path, const char *fmt,
                          path[0] ? " " : "", path, text);
 }
 
-/* The JSON text of a value, cut to fit `buf`. */
-static const char *found_text(const json_t *v, char *buf, size_t size) {
-    char *dump = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    if (!dump) {
-        snprintf(buf, size, "(unprintable)");
-        return buf;
-    }
-    if (strlen(dump) >= size && size > 4)
-        snprintf(buf, size, "%.*s...", (int)(size - 4), dump);
-    else
-        snprintf(buf, size, "%s", dump);
-    free(dump);
-    return buf;
-}
-
 static void join_path(char *out, size_t size, const char *path,
                       const char *key) {
     snprintf(out, size, "%s%s%s", path, path[0] ? "." : "", key);
@@ -63,7 +49,7 @@ static pan_status check_object(const cfg_reader *r, const json_t *obj,
     char found[80];
     if (!json_is_object(obj))
         return fail(r, path, "expected an object, found %s",
-                    found_text(obj, found, sizeof found));
+                    pan_json_excerpt(obj, found, sizeof found));
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)obj, key, value) {
@@ -97,7 +83,7 @@ static pan_status get_int(const cfg_reader *r, const json_t *obj,
     const json_t *v = json_object_get(obj, key);
     if (!json_is_integer(v))
         return fail(r, sub, "expected an integer, found %s",
-                    found_text(v, found, sizeof found));
+                    pan_json_excerpt(v, found, sizeof found));
     json_int_t x = json_integer_value(v);
     if (x < INT_MIN || x > INT_MAX)
         return fail(r, sub, "expected a 32-bit integer, found %lld",
@@ -113,11 +99,11 @@ static pan_status get_float(const cfg_reader *r, const json_t *obj,
     const json_t *v = json_object_get(obj, key);
     if (!json_is_number(v))
         return fail(r, sub, "expected a number, found %s",
-                    found_text(v, found, sizeof found));
+                    pan_json_excerpt(v, found, sizeof found));
     double x = json_number_value(v);
     if (!(fabs(x) <= FLT_MAX))
         return fail(r, sub, "expected a number in float range, found %s",
-                    found_text(v, found, sizeof found));
+                    pan_json_excerpt(v, found, sizeof found));
     *out = (float)x;
     return PAN_OK;
 }
@@ -155,7 +141,7 @@ static pan_status read_channel_mult(const cfg_reader *r, const json_t *a,
         json_array_size(a) > PAN_VAE_MAX_LEVELS)
         return fail(r, "vae.channel_mult",
                     "expected an array of 1..%d integers, found %s",
-                    PAN_VAE_MAX_LEVELS, found_text(a, found, sizeof found));
+                    PAN_VAE_MAX_LEVELS, pan_json_excerpt(a, found, sizeof found));
     v->levels = (int)json_array_size(a);
     for (int i = 0; i < v->levels; i++) {
         const json_t *x = json_array_get(a, (size_t)i);
@@ -164,7 +150,7 @@ static pan_status read_channel_mult(const cfg_reader *r, const json_t *a,
         if (!json_is_integer(x) || json_integer_value(x) < INT_MIN ||
             json_integer_value(x) > INT_MAX)
             return fail(r, sub, "expected an integer, found %s",
-                        found_text(x, found, sizeof found));
+                        pan_json_excerpt(x, found, sizeof found));
         v->channel_mult[i] = (int)json_integer_value(x);
     }
     return PAN_OK;
@@ -230,7 +216,7 @@ static pan_status read_root(const cfg_reader *r, const json_t *root,
         (!json_is_string(format) ||
          strcmp(json_string_value(format), PAN_MODEL_FORMAT) != 0))
         return fail(r, "format", "expected \"%s\", found %s", PAN_MODEL_FORMAT,
-                    found_text(format, found, sizeof found));
+                    pan_json_excerpt(format, found, sizeof found));
     int version = PAN_MODEL_FORMAT_VERSION;
     if (json_is_object(root) && json_object_get(root, "version"))
         TRY(get_int(r, root, "", "version", &version));

@@ -26,7 +26,6 @@ Usage: model_reference.py OUTDIR     (exit 0 on success, 2 without torch)
 """
 import copy
 import os
-import struct
 import sys
 
 try:
@@ -40,27 +39,9 @@ except ImportError as error:  # CI must install it: never pass silently
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_twin  # noqa: E402
+from ops_reference import write_panfix  # noqa: E402
 
-DTYPE_CODES = {torch.float32: (0, "<f4"), torch.float64: (1, "<f8"),
-               torch.int32: (2, "<i4"), torch.uint8: (3, "u1")}
 ENV_ROUNDS = [7, 3, 5]
-
-
-def write_fixture(path, records):
-    """records: [(name, tensor)] -> PANFIX01 (tests/fixture.h)."""
-    chunks = [b"PANFIX01", struct.pack("<II", 1, len(records))]
-    for name, value in records:
-        value = value.detach().contiguous().cpu()
-        code, numpy_dtype = DTYPE_CODES[value.dtype]
-        encoded = name.encode("utf-8")
-        chunks.append(struct.pack("<I", len(encoded)) + encoded)
-        chunks.append(struct.pack("<II", code, value.dim()))
-        chunks.append(struct.pack("<%dq" % value.dim(), *value.shape))
-        chunks.append(value.numpy().astype(numpy_dtype).tobytes())
-    temporary = path + ".tmp"
-    with open(temporary, "wb") as out:
-        out.write(b"".join(chunks))
-    os.replace(temporary, path)
 
 
 def backbone_inputs(cfg):
@@ -134,7 +115,7 @@ def main(argv):
         if value.dtype == torch.float64 and not torch.isfinite(value).all():
             sys.stderr.write("model_reference.py: %s is not finite\n" % name)
             return 1
-    write_fixture(os.path.join(outdir, "model_reference.bin"), records)
+    write_panfix(os.path.join(outdir, "model_reference.bin"), records)
     print("model_reference.py: wrote %d records and %d tensors to %s"
           % (len(records), len(model_twin.param_order(cfg)), outdir))
     return 0

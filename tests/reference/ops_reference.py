@@ -60,19 +60,25 @@ class Fixture:
             self.records.append(("%s/%d/%s" % (op, index, field), value))
 
     def write(self, path):
-        chunks = [b"PANFIX01", struct.pack("<II", 1, len(self.records))]
-        for name, value in self.records:
-            value = value.detach().contiguous().cpu()
-            code, numpy_dtype = DTYPE_CODES[value.dtype]
-            encoded = name.encode("utf-8")
-            chunks.append(struct.pack("<I", len(encoded)) + encoded)
-            chunks.append(struct.pack("<II", code, value.dim()))
-            chunks.append(struct.pack("<%dq" % value.dim(), *value.shape))
-            chunks.append(value.numpy().astype(numpy_dtype).tobytes())
-        temporary = path + ".tmp"
-        with open(temporary, "wb") as out:
-            out.write(b"".join(chunks))
-        os.replace(temporary, path)
+        write_panfix(path, self.records)
+
+
+def write_panfix(path, records):
+    """records: [(name, tensor)] -> PANFIX01 (tests/fixture.h), written to a
+    temporary file and renamed over `path`."""
+    chunks = [b"PANFIX01", struct.pack("<II", 1, len(records))]
+    for name, value in records:
+        value = value.detach().contiguous().cpu()
+        code, numpy_dtype = DTYPE_CODES[value.dtype]
+        encoded = name.encode("utf-8")
+        chunks.append(struct.pack("<I", len(encoded)) + encoded)
+        chunks.append(struct.pack("<II", code, value.dim()))
+        chunks.append(struct.pack("<%dq" % value.dim(), *value.shape))
+        chunks.append(value.numpy().astype(numpy_dtype).tobytes())
+    temporary = path + ".tmp"
+    with open(temporary, "wb") as out:
+        out.write(b"".join(chunks))
+    os.replace(temporary, path)
 
 
 def f32(value):
