@@ -1,18 +1,23 @@
 /* backends/openblas/openblas_attention.c: scaled dot-product attention as
- * two sgemms per (batch, query head, block of query rows).
+ * two sgemms per (batch, key/value head, block of query rows).
  *
- * For one item (b, h, rows [i0, i0+R)) with L keys in the cache:
- *   S (R, nk) = scale * Q[b, i0:i0+R, h, :] @ K[b, 0:nk, h/g, :]^T
- *               (lda = Hq*D, ldb = Hkv*D: read in place from (B, T, H, D))
+ * The g = Hq/Hkv query heads that share key/value head kh are packed into
+ * one (g*R, D) matrix (head-major), so one sgemm pair serves all of them
+ * and K, V are packed once per item instead of g times. For one item
+ * (b, kh, rows [i0, i0+R)) with L keys in the cache:
+ *   S (g*R, nk) = scale * Qp @ K[b, 0:nk, kh, :]^T   (ldb = Hkv*D, in place)
  *   mask S (causal rows stop at their own position; block and key masks
  *   set -inf), P = exp(S - rowmax) unnormalised, with the fast expf
- *   O (R, D) = P @ V[b, 0:nk, h/g, :]   (ldc = Hq*D), then row i *= 1/sum_i
+ *   Op (g*R, D) = P @ V[b, 0:nk, kh, :], then each row scaled by 1/sum into
+ *   its place in out (B, Tq, Hq, D)
  * nk is L, or with a causal or block mask the last key some row of the
  * block sees, so those masks skip the keys no row of the block can see. A
- * row that sees no key gets zeros. Items run on the pan pool with
+ * row that sees no key gets zeros. Query blocks are of equal size (within
+ * one row) so items balance. Items run on the pan pool with
  * single-threaded sgemm (measured faster than threading each small sgemm:
- * see docs/benchmarks.md); each writes only its own output rows, so
- * results are identical for every thread count.
+ * see docs/benchmarks.md); each writes only its own output rows, and the
+ * blocking never depends on the thread count, so results are identical for
+ * every thread count.
  */
 #include <cblas.h>
 #include <math.h>
@@ -80,14 +85,21 @@ static float softmax_row(float *s, int64_t n, int64_t width) {
     return 1.0f / sum;
 }
 
+/* Scratch floats of one item of `rows` query rows against `keys` keys:
+ * Q and O of the g heads (g*rows*D each), S (g*rows, keys), 1/sum. */
+static size_t item_floats(int64_t g, int64_t rows, int64_t keys, int64_t d) {
+    return (size_t)(g * rows * (2 * d + keys + 1));
+}
+
 static void attention_item(void *ctx, int64_t item, int slot) {
     const attention_plan *p = ctx;
     const pan_attention_args *a = p->args;
     int64_t hq = a->q_heads, hkv = a->kv_heads, d = a->head_dim;
+    int64_t g = hq / hkv; /* query heads sharing one key/value head */
     int64_t tq = a->q_len, tk = a->kv_capacity;
     /* items run largest block first: block index descends fastest */
     int64_t blk = p->n_blocks - 1 - item % p->n_blocks;
-    int64_t bh = item / p->n_blocks, b = bh / hq, h = bh % hq;
+    int64_t bh = item / p->n_blocks, b = bh / hkv, kh = bh % hkv;
     int64_t qb = p->q_block_rows, i0 = blk * qb;
     int64_t rows = tq - i0 < qb ? tq - i0 : qb;
     int64_t len = p->kv_len ? p->kv_len[b] : tk;
@@ -95,37 +107,50 @@ static void attention_item(void *ctx, int64_t item, int slot) {
     int64_t nk = causal ? len - tq + i0 + rows : len; /* >= rows when causal */
     if (a->mask == PAN_ATTENTION_MASK_BLOCK)
         nk = block_keys(p, i0, rows, len);
-    const float *q = p->q + ((b * tq + i0) * hq + h) * d;
-    const float *k = p->k + (b * tk * hkv + h / (hq / hkv)) * d;
-    const float *v = p->v + (b * tk * hkv + h / (hq / hkv)) * d;
-    float *out = p->out + ((b * tq + i0) * hq + h) * d; /* rows, ld Hq*D */
+    /* the g query heads of key head kh are heads kh*g .. kh*g+g-1, which
+     * sit side by side in each token's row of q and out */
+    const float *q = p->q + ((b * tq + i0) * hq + kh * g) * d;
+    const float *k = p->k + (b * tk * hkv + kh) * d;
+    const float *v = p->v + (b * tk * hkv + kh) * d;
+    float *out = p->out + ((b * tq + i0) * hq + kh * g) * d;
     if (nk <= 0) {
         for (int64_t r = 0; r < rows; r++)
-            memset(out + r * hq * d, 0, (size_t)d * sizeof *out);
+            memset(out + r * hq * d, 0, (size_t)(g * d) * sizeof *out);
         return;
     }
-    float *s = p->scratch + (size_t)slot * p->slot_floats; /* (rows, nk) */
-    float *inv = s + rows * nk;                              /* (rows) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)nk,
-                (int)d, a->scale, q, (int)(hq * d), k, (int)(hkv * d), 0.0f, s,
+    /* packed rows are head-major: row j*rows + r is head kh*g+j, query
+     * i0+r; one sgemm pair then serves all g heads */
+    int64_t m = g * rows;
+    float *qp = p->scratch + (size_t)slot * p->slot_floats; /* (m, D) */
+    float *op = qp + m * d;                                  /* (m, D) */
+    float *s = op + m * d;                                   /* (m, nk) */
+    float *inv = s + m * nk;                                 /* (m) */
+    for (int64_t j = 0; j < g; j++)
+        for (int64_t r = 0; r < rows; r++)
+            memcpy(qp + (j * rows + r) * d, q + r * hq * d + j * d,
+                   (size_t)d * sizeof *qp);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)nk,
+                (int)d, a->scale, qp, (int)d, k, (int)(hkv * d), 0.0f, s,
                 (int)nk);
-    for (int64_t r = 0; r < rows; r++) {
-        float *row = s + r * nk;
+    for (int64_t pr = 0; pr < m; pr++) {
+        int64_t r = pr % rows;
+        float *row = s + pr * nk;
         int64_t n = causal ? len - tq + i0 + r + 1 : nk;
         mask_row(p, b, i0 + r, row, n);
-        inv[r] = softmax_row(row, n, nk);
+        inv[pr] = softmax_row(row, n, nk);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d,
-                (int)nk, 1.0f, s, (int)nk, v, (int)(hkv * d), 0.0f, out,
-                (int)(hq * d));
-    for (int64_t r = 0; r < rows; r++) {
-        float *o = out + r * hq * d;
-        if (inv[r] == 0.0f) {
-            memset(o, 0, (size_t)d * sizeof *o);
-            continue;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)d,
+                (int)nk, 1.0f, s, (int)nk, v, (int)(hkv * d), 0.0f, op,
+                (int)d);
+    for (int64_t j = 0; j < g; j++)
+        for (int64_t r = 0; r < rows; r++) {
+            const float *src = op + (j * rows + r) * d;
+            float *dst = out + r * hq * d + j * d, w = inv[j * rows + r];
+            if (w == 0.0f) /* the row sees no key */
+                memset(dst, 0, (size_t)d * sizeof *dst);
+            else
+                for (int64_t e = 0; e < d; e++) dst[e] = src[e] * w;
         }
-        for (int64_t j = 0; j < d; j++) o[j] *= inv[r];
-    }
 }
 
 pan_status pan_openblas_attention(pan_backend *be,
@@ -144,10 +169,12 @@ pan_status pan_openblas_attention(pan_backend *be,
                                                         : Q_BLOCK_MASKED;
     if (p.q_block_rows > a->q_len) p.q_block_rows = a->q_len;
     p.n_blocks = (a->q_len + p.q_block_rows - 1) / p.q_block_rows;
-    int64_t items = a->batch * a->q_heads * p.n_blocks;
+    /* equal blocks (sizes differ by at most one row) balance the items */
+    p.q_block_rows = (a->q_len + p.n_blocks - 1) / p.n_blocks;
+    int64_t items = a->batch * a->kv_heads * p.n_blocks;
     int64_t tk = a->kv_capacity > 0 ? a->kv_capacity : 1;
-    p.slot_floats =
-        pan_openblas_slot_floats((size_t)(p.q_block_rows * (tk + 1)));
+    p.slot_floats = pan_openblas_slot_floats(item_floats(
+        a->q_heads / a->kv_heads, p.q_block_rows, tk, a->head_dim));
     int slots = pan_openblas_slots(be, items);
     p.scratch = pan_openblas_scratch(be, p.slot_floats * (size_t)slots,
                                      "attention");

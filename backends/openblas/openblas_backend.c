@@ -1,6 +1,7 @@
 /* backends/openblas/openblas_backend.c: the openblas backend's vtable,
  * creation, scratch and the parallel-items helper. The ops live in
- * openblas_matmul.c, openblas_conv.c and openblas_attention.c. */
+ * openblas_matmul.c, openblas_conv.c, openblas_attention.c and
+ * openblas_norm.c. */
 #include <cblas.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -146,6 +147,7 @@ static const pan_backend_vtable openblas_vtable = {
     .matmul = pan_openblas_matmul,
     .conv2d = pan_openblas_conv2d,
     .attention = pan_openblas_attention,
+    .rms_norm = pan_openblas_rms_norm,
 };
 
 pan_status pan_backend_openblas_create(pan_backend **out, pan_threadpool *pool,

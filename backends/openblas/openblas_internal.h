@@ -65,5 +65,6 @@ pan_status pan_openblas_matmul(pan_backend *be, const pan_matmul_args *args);
 pan_status pan_openblas_conv2d(pan_backend *be, const pan_conv2d_args *args);
 pan_status pan_openblas_attention(pan_backend *be,
                                   const pan_attention_args *args);
+pan_status pan_openblas_rms_norm(pan_backend *be, const pan_norm_args *args);
 
 #endif
