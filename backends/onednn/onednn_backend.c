@@ -31,6 +31,7 @@ static void onednn_destroy(pan_backend *be) {
         if (st->stream) dnnl_stream_destroy(st->stream);
         if (st->engine) dnnl_engine_destroy(st->engine);
         free(st->scratch);
+        free(st->attention_scratch);
         free(st);
     }
     free(be);
@@ -69,6 +70,12 @@ static bool onednn_supports_op(pan_backend *be, pan_op op, const void *args) {
         const pan_softmax_args *a = args;
         return a->rows > 0 && a->cols > 0;
     }
+    case PAN_OP_ATTENTION: { /* the tile sgemms take int sizes */
+        const pan_attention_args *a = args;
+        int64_t d = a->head_dim ? a->head_dim : 1;
+        return a->kv_capacity <= INT32_MAX && a->q_heads <= INT32_MAX / d &&
+               a->q_len <= INT32_MAX / (a->q_heads ? a->q_heads : 1);
+    }
     case PAN_OP_LAYER_NORM: {
         const pan_norm_args *a = args;
         return a->cols > 0 && a->rows * a->cols >= ONEDNN_MIN_LAYER_NORM;
@@ -93,6 +100,7 @@ static const pan_backend_vtable onednn_vtable = {
     .gelu = onednn_gelu,
     .swiglu = onednn_swiglu,
     .add = onednn_add,
+    .attention = onednn_attention,
 };
 
 /* n_threads < 1 means every processor OpenMP sees. */

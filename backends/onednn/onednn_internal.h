@@ -35,6 +35,8 @@ typedef struct onednn_state {
     onednn_cache cache;
     void *scratch;        /* (scratch_bytes) shared scratchpad */
     size_t scratch_bytes;
+    float *attention_scratch; /* (attention_floats) tiles' scratch */
+    size_t attention_floats;
 } onednn_state;
 
 static inline onednn_state *onednn_state_of(pan_backend *be) {
@@ -105,5 +107,6 @@ pan_status onednn_swiglu(pan_backend *be, const pan_binary_args *args);
 pan_status onednn_upsample_nearest(pan_backend *be,
                                    const pan_upsample_args *args);
 pan_status onednn_layer_norm(pan_backend *be, const pan_norm_args *args);
+pan_status onednn_attention(pan_backend *be, const pan_attention_args *args);
 
 #endif

@@ -1,4 +1,4 @@
-/* backends/openblas/fast_exp.h: a vectorisable expf for softmax rows.
+/* backends/common/fast_exp.h: a vectorisable expf for softmax rows.
  *
  * Contract
  * - pan_fast_expf(x) is exp(x) in f32 to within 1.01 ulp over the whole
@@ -15,8 +15,8 @@
  *   result depends only on the inputs, never on the calling thread.
  * - Thread safety: pure functions.
  */
-#ifndef PAN_BACKENDS_OPENBLAS_FAST_EXP_H
-#define PAN_BACKENDS_OPENBLAS_FAST_EXP_H
+#ifndef PAN_BACKENDS_COMMON_FAST_EXP_H
+#define PAN_BACKENDS_COMMON_FAST_EXP_H
 
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-/* backends/openblas/fast_exp.c: exp(x) by range reduction and a Cephes
+/* backends/common/fast_exp.c: exp(x) by range reduction and a Cephes
  * polynomial, written with GCC vector extensions (16 floats per vector) so
  * that every target_clones variant is vectorised whatever the -O level.
  *
@@ -13,7 +13,7 @@
  * Measured over every float with a normal result: max error 0.98 ulp
  * (portable), 1.01 ulp (AVX-512).
  */
-#include "backends/openblas/fast_exp.h"
+#include "backends/common/fast_exp.h"
 
 #include <math.h>
 #include <stdbool.h>
