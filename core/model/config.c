@@ -3,6 +3,7 @@
 #include "core/model/config.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -19,6 +20,7 @@ enum {
     CAP_CHUNK = 256,     /* chunk_frames */
     CAP_QUERIES = 4096,
     CAP_ROUNDS = 4096,
+    CAP_STEPS = 1000,    /* decoder Euler steps */
 };
 
 void pan_model_config_default(pan_model_config *cfg) {
@@ -39,6 +41,10 @@ void pan_model_config_default(pan_model_config *cfg) {
         .backbone = {.dim = 256, .layers = 6, .heads = 8, .kv_heads = 2,
                      .intermediate = 688, .rope_theta = 1000000.0f,
                      .norm_eps = 1e-6f, .queries = 16, .max_rounds = 10},
+        .decoder = {.patch = 2, .dim = 192, .layers = 6, .heads = 6,
+                    .mlp_dim = 768, .freq_dim = 256, .norm_eps = 1e-6f,
+                    .steps = 8, .shift = 3.0f, .cfg_scale = 1.0f,
+                    .cond_noise = 0.055f},
     };
 }
 
@@ -64,6 +70,42 @@ static pan_status check_positive_float(const char *field, float value) {
         pan_status st_ = (expr);                                               \
         if (st_ != PAN_OK) return st_;                                         \
     } while (0)
+
+static pan_status check_float_in(const char *field, float value, float lo,
+                                 float hi, bool hi_open) {
+    if (!(isfinite(value) && value >= lo && (hi_open ? value < hi : value <= hi)))
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "config %s: expected a number in [%g, %g%s, "
+                             "found %g", field, (double)lo, (double)hi,
+                             hi_open ? ")" : "]", (double)value);
+    return PAN_OK;
+}
+
+static pan_status validate_decoder_ranges(const pan_decoder_config *g) {
+    TRY(check_range("decoder.patch", g->patch, 1, CAP_SMALL));
+    TRY(check_range("decoder.dim", g->dim, 1, CAP_DIM));
+    TRY(check_range("decoder.layers", g->layers, 1, CAP_LAYERS));
+    TRY(check_range("decoder.heads", g->heads, 1, CAP_DIM));
+    TRY(check_range("decoder.mlp_dim", g->mlp_dim, 1, CAP_DIM));
+    TRY(check_range("decoder.freq_dim", g->freq_dim, 2, CAP_DIM));
+    if (g->freq_dim % 2 != 0)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "config decoder.freq_dim: expected an even "
+                             "number, found %d", g->freq_dim);
+    TRY(check_positive_float("decoder.norm_eps", g->norm_eps));
+    TRY(check_range("decoder.steps", g->steps, 2, CAP_STEPS));
+    if (g->steps % 2 != 0)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "config decoder.steps: expected an even number "
+                             "(Swin-DPM runs half the steps per window), "
+                             "found %d", g->steps);
+    TRY(check_float_in("decoder.shift", g->shift, 0.0f, 100.0f, false));
+    TRY(check_positive_float("decoder.shift", g->shift));
+    TRY(check_float_in("decoder.cfg_scale", g->cfg_scale, 0.0f, 100.0f,
+                       false));
+    return check_float_in("decoder.cond_noise", g->cond_noise, 0.0f, 1.0f,
+                          true);
+}
 
 static pan_status validate_ranges(const pan_model_config *c) {
     TRY(check_range("frame.height", c->frame.height, 1, CAP_DIM));
@@ -117,6 +159,20 @@ static pan_status validate_ranges(const pan_model_config *c) {
     TRY(check_range("backbone.queries", c->backbone.queries, 1, CAP_QUERIES));
     TRY(check_range("backbone.max_rounds", c->backbone.max_rounds, 2,
                     CAP_ROUNDS));
+    return validate_decoder_ranges(&c->decoder);
+}
+
+static pan_status validate_decoder_relations(const pan_model_config *c) {
+    const pan_decoder_config *g = &c->decoder;
+    if (g->dim % g->heads != 0)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "config decoder.heads: expected a divisor of "
+                             "decoder.dim (%d), found %d", g->dim, g->heads);
+    int lh = pan_latent_height(c), lw = pan_latent_width(c);
+    if (lh % g->patch != 0 || lw % g->patch != 0)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "config decoder.patch: expected a divisor of the "
+                             "latent size %dx%d, found %d", lh, lw, g->patch);
     return PAN_OK;
 }
 
@@ -158,7 +214,7 @@ static pan_status validate_relations(const pan_model_config *c) {
                              "config backbone.kv_heads: expected a divisor of "
                              "backbone.heads (%d), found %d", b->heads,
                              b->kv_heads);
-    return PAN_OK;
+    return validate_decoder_relations(c);
 }
 
 pan_status pan_model_config_validate(const pan_model_config *cfg) {
@@ -191,6 +247,11 @@ int pan_encoder_patches(const pan_model_config *cfg) {
 int pan_state_tokens(const pan_model_config *cfg) {
     int pm = cfg->encoder.patch * cfg->encoder.merge;
     return (pan_latent_height(cfg) / pm) * (pan_latent_width(cfg) / pm);
+}
+
+int pan_decoder_frame_tokens(const pan_model_config *cfg) {
+    return (pan_latent_height(cfg) / cfg->decoder.patch) *
+           (pan_latent_width(cfg) / cfg->decoder.patch);
 }
 
 int pan_backbone_head_dim(const pan_model_config *cfg) {

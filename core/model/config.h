@@ -71,12 +71,27 @@ typedef struct pan_backbone_config {
     int max_rounds;   /* N = 10 */
 } pan_backbone_config;
 
+typedef struct pan_decoder_config {
+    int patch;        /* 2 */
+    int dim;          /* D = 192 */
+    int layers;       /* 6 */
+    int heads;        /* 6 */
+    int mlp_dim;      /* 768 */
+    int freq_dim;     /* F = 256, even */
+    float norm_eps;   /* 1e-6 */
+    int steps;        /* N = 8 Euler steps, even */
+    float shift;      /* 3.0 timestep shift */
+    float cfg_scale;  /* 1.0 = no classifier-free guidance */
+    float cond_noise; /* 0.055 noise level of the conditioning frame */
+} pan_decoder_config;
+
 typedef struct pan_model_config {
     pan_frame_config frame;
     pan_tokenizer_config tokenizer;
     pan_vae_config vae;
     pan_encoder_config encoder;
     pan_backbone_config backbone;
+    pan_decoder_config decoder;
 } pan_model_config;
 
 void pan_model_config_default(pan_model_config *cfg);
@@ -96,5 +111,7 @@ int pan_state_tokens(const pan_model_config *cfg);  /* S = 16 */
 int pan_backbone_head_dim(const pan_model_config *cfg);
 /* Longest round: (Q + S) + max_action_bytes + Q + 5 tokens. */
 int pan_backbone_max_round_tokens(const pan_model_config *cfg);
+/* Decoder tokens per latent frame: (h/patch) * (w/patch) = 64. */
+int pan_decoder_frame_tokens(const pan_model_config *cfg);
 
 #endif

@@ -204,11 +204,30 @@ static pan_status read_backbone(const cfg_reader *r, const json_t *o,
     return get_int(r, o, "backbone", "max_rounds", &b->max_rounds);
 }
 
+static pan_status read_decoder(const cfg_reader *r, const json_t *o,
+                               pan_decoder_config *g) {
+    static const char *const keys[] = {
+        "patch",    "dim",   "layers", "heads",     "mlp_dim",   "freq_dim",
+        "norm_eps", "steps", "shift",  "cfg_scale", "cond_noise"};
+    TRY(check_object(r, o, "decoder", keys, NKEYS(keys)));
+    TRY(get_int(r, o, "decoder", "patch", &g->patch));
+    TRY(get_int(r, o, "decoder", "dim", &g->dim));
+    TRY(get_int(r, o, "decoder", "layers", &g->layers));
+    TRY(get_int(r, o, "decoder", "heads", &g->heads));
+    TRY(get_int(r, o, "decoder", "mlp_dim", &g->mlp_dim));
+    TRY(get_int(r, o, "decoder", "freq_dim", &g->freq_dim));
+    TRY(get_float(r, o, "decoder", "norm_eps", &g->norm_eps));
+    TRY(get_int(r, o, "decoder", "steps", &g->steps));
+    TRY(get_float(r, o, "decoder", "shift", &g->shift));
+    TRY(get_float(r, o, "decoder", "cfg_scale", &g->cfg_scale));
+    return get_float(r, o, "decoder", "cond_noise", &g->cond_noise);
+}
+
 static pan_status read_root(const cfg_reader *r, const json_t *root,
                             pan_model_config *c) {
     static const char *const keys[] = {"format",  "version", "frame",
                                        "tokenizer", "vae",   "encoder",
-                                       "backbone"};
+                                       "backbone", "decoder"};
     char found[80];
     /* Format and version first: a file of another kind says so. */
     const json_t *format = json_object_get(root, "format");
@@ -228,7 +247,8 @@ static pan_status read_root(const cfg_reader *r, const json_t *root,
     TRY(read_tokenizer(r, json_object_get(root, "tokenizer"), &c->tokenizer));
     TRY(read_vae(r, json_object_get(root, "vae"), &c->vae));
     TRY(read_encoder(r, json_object_get(root, "encoder"), &c->encoder));
-    return read_backbone(r, json_object_get(root, "backbone"), &c->backbone);
+    TRY(read_backbone(r, json_object_get(root, "backbone"), &c->backbone));
+    return read_decoder(r, json_object_get(root, "decoder"), &c->decoder);
 }
 
 pan_status pan_model_config_from_json(pan_model_config *out, const char *json,
@@ -344,10 +364,23 @@ char *pan_model_config_to_json(const pan_model_config *c) {
         "  \"backbone\": {\"dim\": %d, \"layers\": %d, \"heads\": %d, "
         "\"kv_heads\": %d,\n               \"intermediate\": %d, "
         "\"rope_theta\": %s,\n               \"norm_eps\": %s, "
-        "\"queries\": %d, \"max_rounds\": %d}\n}\n",
+        "\"queries\": %d, \"max_rounds\": %d},\n",
         c->backbone.dim, c->backbone.layers, c->backbone.heads,
         c->backbone.kv_heads, c->backbone.intermediate, f5, f6,
         c->backbone.queries, c->backbone.max_rounds);
+    const pan_decoder_config *g = &c->decoder;
+    char g1[32], g2[32], g3[32], g4[32];
+    format_float(g1, sizeof g1, g->norm_eps);
+    format_float(g2, sizeof g2, g->shift);
+    format_float(g3, sizeof g3, g->cfg_scale);
+    format_float(g4, sizeof g4, g->cond_noise);
+    put(&t,
+        "  \"decoder\": {\"patch\": %d, \"dim\": %d, \"layers\": %d, "
+        "\"heads\": %d,\n              \"mlp_dim\": %d, \"freq_dim\": %d, "
+        "\"norm_eps\": %s,\n              \"steps\": %d, \"shift\": %s, "
+        "\"cfg_scale\": %s, \"cond_noise\": %s}\n}\n",
+        g->patch, g->dim, g->layers, g->heads, g->mlp_dim, g->freq_dim, g1,
+        g->steps, g2, g3, g4);
     if (t.failed) {
         free(t.data);
         pan_error_set(PAN_ERR_INTERNAL, "config to JSON: text longer than "

@@ -63,18 +63,20 @@ pan_status pan_params_build(const pan_model_config *cfg, pan_param_table *table)
     pan_param_table t = {0};
     t.vit_blocks = calloc((size_t)cfg->encoder.layers, sizeof *t.vit_blocks);
     t.qwen2_layers = calloc((size_t)cfg->backbone.layers, sizeof *t.qwen2_layers);
-    if (!t.vit_blocks || !t.qwen2_layers) {
+    t.dit_blocks = calloc((size_t)cfg->decoder.layers, sizeof *t.dit_blocks);
+    if (!t.vit_blocks || !t.qwen2_layers || !t.dit_blocks) {
         pan_params_free(&t);
         return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
-                             "parameter table: out of memory for %d + %d "
-                             "layer structs", cfg->encoder.layers,
-                             cfg->backbone.layers);
+                             "parameter table: out of memory for %d + %d + "
+                             "%d layer structs", cfg->encoder.layers,
+                             cfg->backbone.layers, cfg->decoder.layers);
     }
     /* The walk writes nothing into the weights it is given; a scratch
      * struct with the table's arrays keeps every slot address valid. */
     pan_model_weights scratch = {0};
     scratch.encoder.blocks = t.vit_blocks;
     scratch.backbone.layers = t.qwen2_layers;
+    scratch.decoder.blocks = t.dit_blocks;
 
     build_ctx count = {.table = &t};
     st = pan_params_declare(cfg, &scratch, build_visit, &count);
@@ -104,6 +106,7 @@ void pan_params_free(pan_param_table *table) {
     free(table->entries);
     free(table->vit_blocks);
     free(table->qwen2_layers);
+    free(table->dit_blocks);
     memset(table, 0, sizeof *table);
 }
 
@@ -155,6 +158,9 @@ pan_status pan_params_bind(const pan_param_table *table, float *block,
     pan_model_weights w = {0}; /* absent optional views stay NULL */
     w.encoder.blocks = table->vit_blocks;
     w.backbone.layers = table->qwen2_layers;
+    w.decoder.blocks = table->dit_blocks;
+    memset(table->dit_blocks, 0,
+           (size_t)table->config.decoder.layers * sizeof *table->dit_blocks);
     memset(table->vit_blocks, 0,
            (size_t)table->config.encoder.layers * sizeof *table->vit_blocks);
     memset(table->qwen2_layers, 0,

@@ -55,6 +55,7 @@ typedef struct pan_param_table {
     /* storage for the weights structs' per-layer arrays */
     pan_vit_block_weights *vit_blocks;     /* (encoder.layers) */
     pan_qwen2_layer_weights *qwen2_layers; /* (backbone.layers) */
+    pan_dit_block_weights *dit_blocks;     /* (decoder.layers) */
 } pan_param_table;
 
 pan_status pan_params_build(const pan_model_config *cfg, pan_param_table *table);

@@ -195,6 +195,78 @@ static void declare_backbone(decl *d, const pan_model_config *c,
     linear(d, &b->state_head_w, &b->state_head_b, dim, dim, "glp.state_head");
 }
 
+static void declare_dit_block(decl *d, const pan_model_config *c,
+                              pan_dit_block_weights *b, int i) {
+    const int64_t D = c->decoder.dim, M = c->decoder.mlp_dim;
+    const int64_t dm = c->backbone.dim;
+    char p[PAN_PARAM_NAME_MAX];
+    snprintf(p, sizeof p, "decoder.blocks.%d.adaLN_modulation", i);
+    add(d, &b->ada_w, ZEROS, 2, PAN_SHAPE(6 * D, D), "%s.weight", p);
+    add(d, &b->ada_b, ZEROS, 1, PAN_SHAPE(6 * D), "%s.bias", p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.attn.q", i);
+    linear(d, &b->q_w, &b->q_b, D, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.attn.k", i);
+    linear(d, &b->k_w, &b->k_b, D, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.attn.v", i);
+    linear(d, &b->v_w, &b->v_b, D, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.attn.proj", i);
+    linear(d, &b->proj_w, &b->proj_b, D, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross_norm", i);
+    group_norm(d, &b->cross_norm_w, &b->cross_norm_b, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross.q", i);
+    linear(d, &b->cq_w, &b->cq_b, D, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross.action_k", i);
+    linear(d, &b->ak_w, &b->ak_b, D, dm, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross.action_v", i);
+    linear(d, &b->av_w, &b->av_b, D, dm, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross.action_out", i);
+    linear(d, &b->aout_w, &b->aout_b, D, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross.state_k", i);
+    linear(d, &b->sk_w, &b->sk_b, D, dm, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross.state_v", i);
+    linear(d, &b->sv_w, &b->sv_b, D, dm, p);
+    /* PAN's new stream starts as a no-op: zero-initialised output */
+    snprintf(p, sizeof p, "decoder.blocks.%d.cross.state_out", i);
+    add(d, &b->sout_w, ZEROS, 2, PAN_SHAPE(D, D), "%s.weight", p);
+    add(d, &b->sout_b, ZEROS, 1, PAN_SHAPE(D), "%s.bias", p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.mlp.fc1", i);
+    linear(d, &b->fc1_w, &b->fc1_b, M, D, p);
+    snprintf(p, sizeof p, "decoder.blocks.%d.mlp.fc2", i);
+    linear(d, &b->fc2_w, &b->fc2_b, D, M, p);
+}
+
+static void declare_decoder(decl *d, const pan_model_config *c,
+                            pan_dit_weights *g) {
+    const pan_decoder_config *gc = &c->decoder;
+    const int64_t D = gc->dim, F = gc->freq_dim, dm = c->backbone.dim;
+    const int64_t P = (int64_t)c->vae.latent_channels * gc->patch * gc->patch;
+    const int64_t K = c->frame.chunk_frames;
+    linear(d, &g->patch_embed_w, &g->patch_embed_b, D, P,
+           "decoder.patch_embed");
+    add(d, &g->pos_embed, EMBEDDING, 2,
+        PAN_SHAPE(pan_decoder_frame_tokens(c), D), "decoder.pos_embed");
+    add(d, &g->frame_embed, EMBEDDING, 2, PAN_SHAPE(2 * K + 1, D),
+        "decoder.frame_embed");
+    linear(d, &g->time_fc1_w, &g->time_fc1_b, D, F, "decoder.time_mlp.0");
+    linear(d, &g->time_fc2_w, &g->time_fc2_b, D, D, "decoder.time_mlp.2");
+    add(d, &g->action_pos, EMBEDDING, 2,
+        PAN_SHAPE(c->tokenizer.max_action_bytes + 1, dm),
+        "decoder.action_pos");
+    add(d, &g->null_state, EMBEDDING, 2, PAN_SHAPE(c->backbone.queries, dm),
+        "decoder.null_state");
+    add(d, &g->null_action, EMBEDDING, 2, PAN_SHAPE(1, dm),
+        "decoder.null_action");
+    for (int i = 0; i < gc->layers; i++)
+        declare_dit_block(d, c, &g->blocks[i], i);
+    add(d, &g->final_ada_w, ZEROS, 2, PAN_SHAPE(2 * D, D),
+        "decoder.final.adaLN_modulation.weight");
+    add(d, &g->final_ada_b, ZEROS, 1, PAN_SHAPE(2 * D),
+        "decoder.final.adaLN_modulation.bias");
+    add(d, &g->final_w, ZEROS, 2, PAN_SHAPE(P, D),
+        "decoder.final.linear.weight");
+    add(d, &g->final_b, ZEROS, 1, PAN_SHAPE(P), "decoder.final.linear.bias");
+}
+
 pan_status pan_params_declare(const pan_model_config *cfg,
                               pan_model_weights *w, pan_param_visit_fn visit,
                               void *ctx) {
@@ -202,5 +274,6 @@ pan_status pan_params_declare(const pan_model_config *cfg,
     declare_vae(&d, cfg, &w->vae);
     declare_encoder(&d, cfg, &w->encoder);
     declare_backbone(&d, cfg, &w->backbone);
+    declare_decoder(&d, cfg, &w->decoder);
     return d.status;
 }

@@ -82,10 +82,39 @@ typedef struct pan_backbone_weights {
     pan_tensor state_head_w, state_head_b; /* glp.state_head (d, d), (d) */
 } pan_backbone_weights;
 
+typedef struct pan_dit_block_weights { /* "decoder.blocks.{i}." */
+    pan_tensor ada_w, ada_b;             /* adaLN_modulation (6D, D), (6D) */
+    pan_tensor q_w, q_b, k_w, k_b, v_w, v_b; /* attn.{q,k,v} (D, D), (D) */
+    pan_tensor proj_w, proj_b;           /* attn.proj (D, D), (D) */
+    pan_tensor cross_norm_w, cross_norm_b; /* cross_norm (D) */
+    pan_tensor cq_w, cq_b;               /* cross.q (D, D), (D) */
+    pan_tensor ak_w, ak_b, av_w, av_b;   /* cross.action_{k,v} (D, d), (D) */
+    pan_tensor aout_w, aout_b;           /* cross.action_out (D, D), (D) */
+    pan_tensor sk_w, sk_b, sv_w, sv_b;   /* cross.state_{k,v} (D, d), (D) */
+    pan_tensor sout_w, sout_b;           /* cross.state_out (D, D), (D) */
+    pan_tensor fc1_w, fc1_b;             /* mlp.fc1 (M, D), (M) */
+    pan_tensor fc2_w, fc2_b;             /* mlp.fc2 (D, M), (D) */
+} pan_dit_block_weights;
+
+typedef struct pan_dit_weights { /* "decoder." */
+    pan_tensor patch_embed_w, patch_embed_b; /* (D, P), (D) */
+    pan_tensor pos_embed;                /* (Tf, D) */
+    pan_tensor frame_embed;              /* (2K+1, D) */
+    pan_tensor time_fc1_w, time_fc1_b;   /* time_mlp.0 (D, F), (D) */
+    pan_tensor time_fc2_w, time_fc2_b;   /* time_mlp.2 (D, D), (D) */
+    pan_tensor action_pos;               /* (max_action_bytes + 1, d) */
+    pan_tensor null_state;               /* (Q, d) */
+    pan_tensor null_action;              /* (1, d) */
+    pan_dit_block_weights *blocks;       /* (layers) */
+    pan_tensor final_ada_w, final_ada_b; /* final.adaLN_modulation (2D, D) */
+    pan_tensor final_w, final_b;         /* final.linear (P, D), (P) */
+} pan_dit_weights;
+
 typedef struct pan_model_weights {
     pan_vae_weights vae;
     pan_vit_weights encoder;
     pan_backbone_weights backbone;
+    pan_dit_weights decoder;
 } pan_model_weights;
 
 #endif
