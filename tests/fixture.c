@@ -62,12 +62,12 @@ static pan_status read_record(reader *r, fixture_record *rec, int index) {
     if ((status = read_u32(r, &dtype, "a dtype")) != PAN_OK ||
         (status = read_u32(r, &ndim, "a rank")) != PAN_OK)
         return status;
-    if (dtype_size(dtype) == 0 || ndim > PAN_TENSOR_MAX_DIMS)
+    if (dtype_size(dtype) == 0 || ndim > FIXTURE_MAX_DIMS)
         return pan_error_set(PAN_ERR_DATA_LOSS,
                              "fixture %s: record '%s' has dtype %u and rank "
                              "%u, expected dtype 0..3 and rank 0..%d",
                              r->path, rec->name, dtype, ndim,
-                             PAN_TENSOR_MAX_DIMS);
+                             FIXTURE_MAX_DIMS);
     rec->dtype = (fixture_dtype)dtype;
     rec->ndim = (int)ndim;
     rec->count = 1;

@@ -6,7 +6,7 @@
  *   file    = magic "PANFIX01" (8 bytes), u32 version (1), u32 count,
  *             count records
  *   record  = u32 name_len, name (name_len bytes of UTF-8, no NUL),
- *             u32 dtype, u32 ndim (0..4), i64 shape[ndim],
+ *             u32 dtype, u32 ndim (0..FIXTURE_MAX_DIMS = 6), i64 shape[ndim],
  *             data: prod(shape) elements, C order
  *   dtype   = 0 f32 | 1 f64 | 2 i32 | 3 u8   (element size 4, 8, 4, 1)
  * Names are "<op>/<case>/<field>", e.g. "matmul/2/a"; scalar attributes are
@@ -33,12 +33,13 @@ typedef enum fixture_dtype {
 } fixture_dtype;
 
 #define FIXTURE_NAME_MAX 128
+#define FIXTURE_MAX_DIMS 6 /* records may have more dims than a pan_tensor */
 
 typedef struct fixture_record {
     char name[FIXTURE_NAME_MAX];
     fixture_dtype dtype;
     int ndim;
-    int64_t shape[PAN_TENSOR_MAX_DIMS];
+    int64_t shape[FIXTURE_MAX_DIMS];
     int64_t count; /* elements */
     void *data;    /* (count) elements of dtype, 64-byte aligned */
 } fixture_record;

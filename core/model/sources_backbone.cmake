@@ -1,7 +1,10 @@
-# core/model: sources of the backbone part (target_sources(pan_core PRIVATE ...))
+# core/model: sources of the backbone and decoder parts (target_sources(pan_core PRIVATE ...))
 target_sources(pan_core PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/model/kv_cache.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/backbone.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/backbone_layer.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/backbone_workspace.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/model/decoder.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/model/decoder_block.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/model/decoder_workspace.c
 )

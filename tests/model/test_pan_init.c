@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
     pan_model_config cfg;
     pan_model_config_default(&cfg);
     CHECK(run((const char *[]){"--out", out, "--seed", "3", NULL}) == 0);
-    CHECK(output_has("5959595 parameters") && output_has("UNTRAINED") &&
+    CHECK(output_has("12062779 parameters") && output_has("UNTRAINED") &&
           output_has("seed 3"));
     check_written(out, &cfg, 3);
 

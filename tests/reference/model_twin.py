@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""tests/reference/model_twin.py: the PyTorch twin of pan's GLP model, part 1.
+"""tests/reference/model_twin.py: the PyTorch twin of pan's GLP model.
 
 torch.nn modules that compute exactly docs/model.md: the VAE (encode to
 mean * scaling_factor, decode), the vision encoder h (merge-group-major
-tokens, 2-D RoPE), and the Qwen2 backbone f with pan's GLP additions
-(glp.query_embeddings, glp.state_head). The C code (core/model/) is held to
+tokens, 2-D RoPE), the Qwen2 backbone f with pan's GLP additions
+(glp.query_embeddings, glp.state_head), the decoder g and its Swin-DPM
+sampler (tests/reference/decoder_twin.py), and the GLP env step
+(docs/swin_dpm.md). The C code (core/model/) is held to
 these modules by the parity tests; tests/reference/model_reference.py writes
 the fixture they read.
 
@@ -23,12 +25,16 @@ Contract
                                   padding and masks, evicted rounds dropped
                                   (what the benchmark times).
   `rounds` items are (state (n, d) tensor, action bytes).
+- GLPEnv(model) is one env in frames mode: reset(u8 frame, seed),
+  step(action) -> (ŝ_{t+1}, chunk latent, u8 frames), the next round's
+  state tokens [ŝ_{t+1}, h(ô)] from the re-encoded last u8 frame.
 - load_checkpoint / save_checkpoint read and write pan checkpoints
   (tests/reference/safetensors_io.py) with pan.config / pan.trained /
   pan.note metadata.
 - tests/reference/model_twin_selftest.py checks incremental == full
-  recomputation in float64 (evictions and compaction included) and the
-  safetensors round trip.
+  recomputation in float64 (evictions and compaction included), the
+  decoder's causal mask, CFG, pan's Swin-DPM cycle against the canonical
+  lagged one, and the safetensors round trip.
 """
 import json
 import math
@@ -48,6 +54,7 @@ except ImportError as error:  # never pass silently
     sys.exit(2)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import decoder_twin  # noqa: E402
 import safetensors_io  # noqa: E402
 
 PAD, USER, ASSISTANT, STATE, QUERY, END = 256, 257, 258, 259, 260, 261
@@ -68,6 +75,10 @@ def default_config():
         "backbone": {"dim": 256, "layers": 6, "heads": 8, "kv_heads": 2,
                      "intermediate": 688, "rope_theta": 1000000.0,
                      "norm_eps": 1e-6, "queries": 16, "max_rounds": 10},
+        "decoder": {"patch": 2, "dim": 192, "layers": 6, "heads": 6,
+                    "mlp_dim": 768, "freq_dim": 256, "norm_eps": 1e-6,
+                    "steps": 8, "shift": 3.0, "cfg_scale": 1.0,
+                    "cond_noise": 0.055},
     }
 
 
@@ -440,7 +451,8 @@ class GLPHead(nn.Module):
 
 
 class PanModel(nn.Module):
-    """Every parameter of docs/model.md: vae.*, encoder.*, model.*, glp.*."""
+    """Every parameter of docs/model.md: vae.*, encoder.*, model.*, glp.*,
+    decoder.* (decoder_twin.Decoder)."""
 
     def __init__(self, cfg):
         super().__init__()
@@ -449,6 +461,7 @@ class PanModel(nn.Module):
         self.encoder = VisionEncoder(cfg)
         self.model = Qwen2Model(cfg)
         self.glp = GLPHead(cfg)
+        self.decoder = decoder_twin.Decoder(cfg)
 
     def round_embeddings(self, state, action):
         """USER STATE s.. a.. END ASSISTANT QUERY q..: (T_r, d)."""
@@ -613,6 +626,55 @@ def backbone_step(pm, cache, rounds):
     return pm.state_head(rows)
 
 
+# ---- the GLP env step (docs/swin_dpm.md "The GLP step loop") -------------------
+
+def frames_to_images(frames, dtype=torch.float64):
+    """(N, H, W, 3) u8 -> (N, 3, H, W) = u8 / 127.5 - 1."""
+    return frames.permute(0, 3, 1, 2).to(dtype) / 127.5 - 1.0
+
+
+def images_to_frames(images):
+    """(N, 3, H, W) -> (N, H, W, 3) u8 = clamp(floor((x + 1) 127.5 + 0.5), 0, 255)."""
+    u8 = torch.floor((images + 1.0) * 127.5 + 0.5).clamp(0, 255).to(torch.uint8)
+    return u8.permute(0, 2, 3, 1).contiguous()
+
+
+class GLPEnv:
+    """One world-model env in frames mode on a PanModel (run it in
+    .double()): reset(frame u8 (H, W, 3), seed) -> s_1 (S, d);
+    step(action bytes) -> (ŝ_{t+1} (Q, d), chunk latent (K, z, h, w),
+    frames u8 (K, H, W, 3)). The backbone recomputes every round
+    (backbone_full); the next round's state tokens are [ŝ_{t+1}, h(ô)] with
+    ô the chunk's last u8 frame, re-encoded like an observed frame."""
+
+    def __init__(self, pm, cfg_scale=None):
+        self.pm = pm
+        self.sampler = decoder_twin.SwinSampler(pm.decoder, pm.model.embed_tokens.weight,
+                                                pm.cfg, cfg_scale)
+
+    def observe(self, frame):
+        """u8 (H, W, 3) -> (latent (z, h, w), h(o) (S, d))."""
+        dtype = self.pm.vae.decoder.conv_in.weight.dtype
+        latent = self.pm.vae.encode(frames_to_images(frame[None], dtype))
+        return latent[0], self.pm.encoder(latent)[0]
+
+    def reset(self, frame, seed):
+        latent, tokens = self.observe(frame)
+        self.rounds, self.state = [], tokens
+        self.sampler.reset(latent, seed)
+        return tokens
+
+    def step(self, action):
+        self.rounds.append((self.state, bytes(action)))
+        predicted = backbone_full(self.pm, self.rounds)[-1]          # (Q, d)
+        chunk = self.sampler.step(predicted, action)                  # (K, z, h, w)
+        dtype = self.pm.vae.decoder.conv_in.weight.dtype
+        frames = images_to_frames(self.pm.vae.decode(chunk.to(dtype)))  # (K, H, W, 3)
+        _, seen = self.observe(frames[-1])
+        self.state = torch.cat([predicted, seen])                     # (Q + S, d)
+        return predicted, chunk, frames
+
+
 # ---- checkpoints ---------------------------------------------------------------
 
 def _resblock_names(prefix, cin, cout):
@@ -670,7 +732,7 @@ def param_order(cfg):
             "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight")]
     names += ["model.norm.weight", "glp.query_embeddings.weight",
               "glp.state_head.weight", "glp.state_head.bias"]
-    return names
+    return names + decoder_twin.decoder_param_order(cfg)
 
 
 def ordered_parameters(pm):
@@ -715,18 +777,28 @@ def load_checkpoint(path, dtype=torch.float32):
 
 def randomize(pm, generator=None):
     """The fixture's weights: linear/conv N(0, 1/fan_in), embeddings
-    N(0, 0.02^2), norm weights 1 + 0.1 N(0,1), every bias 0.05 N(0,1)."""
+    N(0, 0.02^2), norm weights 1 + 0.1 N(0,1), every bias 0.05 N(0,1).
+    The decoder's zero-initialised weights are random too (parity must see
+    them): adaLN_modulation and final.linear N(0, (0.5/sqrt(fan_in))^2),
+    cross.state_out N(0, 1/fan_in); decoder.action_pos and null_action
+    N(0, 0.02^2) like the token embeddings they add to, pos_embed and
+    frame_embed N(0, 0.5^2), null_state N(0, 1) like a predicted state."""
     state = dict(pm.named_parameters())
+    scales = {"decoder.pos_embed": 0.5, "decoder.frame_embed": 0.5,
+              "decoder.action_pos": 0.02, "decoder.null_action": 0.02,
+              "decoder.null_state": 1.0, "model.embed_tokens.weight": 0.02,
+              "glp.query_embeddings.weight": 0.02}
     with torch.no_grad():
         for name in param_order(pm.cfg):
             p = state[name]
             noise = torch.randn(p.shape, generator=generator, dtype=torch.float32)
             if name.endswith(".bias"):
                 p.copy_(0.05 * noise)
-            elif name.endswith("embed_tokens.weight") or \
-                    name.endswith("query_embeddings.weight"):
-                p.copy_(0.02 * noise)
+            elif name in scales:
+                p.copy_(scales[name] * noise)
             elif p.dim() == 1:  # norm weights
                 p.copy_(1.0 + 0.1 * noise)
+            elif "adaLN_modulation" in name or name == "decoder.final.linear.weight":
+                p.copy_(0.5 * noise / math.sqrt(p[0].numel()))
             else:
                 p.copy_(noise / math.sqrt(p[0].numel()))

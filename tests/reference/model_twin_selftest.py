@@ -6,6 +6,14 @@
   with a small capacity, slots gathered once envs run out of rounds) equals
   the full recomputation (model_twin.backbone_full) in float64: nMSE < 1e-20
   for every env and round, with n = 0 states and m = 0 / 256 byte actions.
+- The decoder (decoder_twin, small dims, K = 4, N = 8, float64): patch
+  order and unpatchify; the cond and A frames' velocities do not change
+  when B's latents or conditions do (and B's do); CFG at scale 1 equals the plain conditioned forward
+  (also through the batched null pass) and 2.5 does not; pan's no-lag
+  cycle (SwinSampler) emits at step t the chunks the canonical lagged
+  Swin-DPM (canonical_swin, A and B advanced together in [cond, A, B])
+  emits one cycle later, to 1e-12, over 3 chunks at cfg 1 and 2.5, with
+  the same noise (the RNG replayed in docs/swin_dpm.md draw order).
 - save_checkpoint / load_checkpoint round trip every tensor bit for bit
   with its metadata; the data starts at a multiple of 64 and the tensors
   lie in docs/model.md declaration order; the reader widens BF16 exactly
@@ -20,6 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_twin as mt  # noqa: E402  (exits 2 without torch)
+import decoder_twin as dt  # noqa: E402
 import numpy  # noqa: E402
 import safetensors_io  # noqa: E402
 import torch  # noqa: E402
@@ -65,6 +74,103 @@ def _selftest_backbone(failures):
             if not worst < 1e-20:
                 failures.append("incremental != full (capacity %d): nMSE %g"
                                 % (cache.capacity, worst))
+
+
+def _small_decoder_model(generator):
+    """A PanModel with small parts (the decoder keeps K = 4, N = 8 steps)."""
+    cfg = mt.default_config()
+    cfg["vae"].update(base_channels=8, norm_groups=4)
+    cfg["encoder"].update(dim=32, layers=1, heads=2, mlp_dim=64)
+    cfg["backbone"].update(dim=64, layers=1, heads=4, kv_heads=2, intermediate=96,
+                           queries=4)
+    cfg["decoder"].update(dim=48, layers=2, heads=4, mlp_dim=96, freq_dim=32)
+    pm = mt.PanModel(cfg)
+    mt.randomize(pm, generator)
+    return pm.double().eval()
+
+
+def _rel(a, b):
+    return ((a - b).abs().max() / b.abs().max()).item()
+
+
+def _selftest_decoder(failures, generator):
+    """The causal mask, CFG at scale 1, and pan's no-lag cycle == the
+    canonical lagged Swin-DPM."""
+    pm = _small_decoder_model(generator)
+    cfg, dec, embed = pm.cfg, pm.decoder, pm.model.embed_tokens.weight
+    k, q, d = (cfg["frame"]["chunk_frames"], cfg["backbone"]["queries"],
+               cfg["backbone"]["dim"])
+    down = 2 ** (len(cfg["vae"]["channel_mult"]) - 1)
+    shape = (cfg["vae"]["latent_channels"], cfg["frame"]["height"] // down,
+             cfg["frame"]["width"] // down)
+    randn = lambda *s: torch.randn(*s, generator=generator,  # noqa: E731
+                                   dtype=torch.float64)
+    condition = lambda m: (randn(q, d), bytes(range(m)))  # noqa: E731
+    window = dict(sigma=[0.055] + [0.4] * k + [0.9] * k, slot=list(range(2 * k + 1)),
+                  block=[0] + [1] * k + [2] * k, cond=[-1] + [0] * k + [1] * k)
+    args = lambda w: (w["sigma"], w["slot"], w["block"], w["cond"])  # noqa: E731
+    latents = randn(2, 2 * k + 1, *shape)
+    conds = [[condition(5), condition(0)], [condition(9), None]]
+    # patch order of PAN_OP_PATCHIFY, and unpatchify its inverse
+    p, patches = dec.patch, dec.patchify(latents)
+    for ch, y, x in ((0, 0, 0), (1, 3, 6), (shape[0] - 1, shape[1] - 1, shape[2] - 1)):
+        token, value = (y // p) * (shape[2] // p) + x // p, ch * p * p + (y % p) * p + x % p
+        if patches[1, 2, token, value] != latents[1, 2, ch, y, x]:
+            failures.append("patchify: latent (%d, %d, %d) not at token %d value %d"
+                            % (ch, y, x, token, value))
+    if not torch.equal(dec.unpatchify(patches, *shape), latents):
+        failures.append("unpatchify(patchify(x)) != x")
+    with torch.no_grad():
+        base = dec(embed, latents, *args(window), conds)
+        # B's latents and conditions changed: cond and A rows unchanged
+        other = latents.clone()
+        other[:, 1 + k:] = randn(2, k, *shape)
+        moved = dec(embed, other, *args(window),
+                    [[conds[0][0], condition(3)], [conds[1][0], condition(2)]])
+        kept = _rel(moved[:, :1 + k], base[:, :1 + k])
+        changed = _rel(moved[:, 1 + k:], base[:, 1 + k:])
+        print("model_twin: decoder causal mask: cond/A rel. change %.3g, B %.3g"
+              % (kept, changed))
+        if not (kept < 1e-13 and changed > 1e-3):
+            failures.append("causal mask: cond/A changed by %g, B by %g" % (kept, changed))
+        # CFG: scale 1 is the plain forward; the batched null pass leaves the
+        # conditioned item alone; the null item is a forward with null conditions
+        plain = dec(embed, latents[:1], *args(window), conds[:1])
+        one = dt.velocity(dec, embed, latents[:1], *args(window), conds[:1], 1.0)
+        both = dec(embed, torch.cat([latents[:1], latents[:1]]), *args(window),
+                   [conds[0], [None, None]])
+        null = dec(embed, latents[:1], *args(window), [[None, None]])
+        guided = both[1:] + 1.0 * (both[:1] - both[1:])
+        worst = max(_rel(one, plain), _rel(guided, plain), _rel(both[1:], null))
+        strong = _rel(dt.velocity(dec, embed, latents[:1], *args(window), conds[:1], 2.5),
+                      plain)
+        print("model_twin: CFG scale 1 vs plain forward %.3g, scale 2.5 differs by %.3g"
+              % (worst, strong))
+        if not (worst < 1e-13 and strong > 1e-3):
+            failures.append("CFG: scale 1 differs by %g, 2.5 by %g" % (worst, strong))
+        # pan's cycle against the canonical lagged schedule, 3 chunks
+        for scale in (1.0, 2.5):
+            first, seed, chunks = randn(*shape), 12345 + int(scale * 10), 3
+            conditions = [condition(m) for m in (7, 0, 20, 4)]
+            sampler = dt.SwinSampler(dec, embed, cfg, scale)
+            sampler.reset(first, seed)
+            pan = [sampler.step(*conditions[t]) for t in range(chunks)]
+            rng = dt.Rng(seed)   # the same draws, in docs/swin_dpm.md order
+            cond_reset = dt.noised_cond(first, rng.normals(shape),
+                                        cfg["decoder"]["cond_noise"])
+            noises, eps = [], []
+            for _ in range(chunks):
+                noises.append(rng.normals((k,) + shape))
+                eps.append(rng.normals(shape))
+            noises.append(randn(k, *shape))       # chunk 3: only started
+            canonical = dt.canonical_swin(dec, embed, cfg, cond_reset, conditions,
+                                          noises, eps, scale)
+            worst = max(_rel(a, b) for a, b in zip(pan, canonical))
+            print("model_twin: pan cycle vs canonical Swin-DPM (cfg %.1f, %d chunks): "
+                  "max rel. diff %.3g, max |chunk| %.3g"
+                  % (scale, chunks, worst, max(c.abs().max().item() for c in pan)))
+            if not (len(canonical) == chunks and worst < 1e-12):
+                failures.append("pan cycle != canonical (cfg %g): %g" % (scale, worst))
 
 
 def _selftest_checkpoint(failures, directory):
@@ -113,6 +219,7 @@ def selftest(argv):
     torch.manual_seed(0)
     failures = []
     _selftest_backbone(failures)
+    _selftest_decoder(failures, torch.Generator().manual_seed(3))
     with tempfile.TemporaryDirectory() as directory:
         _selftest_checkpoint(failures, argv[0] if argv else directory)
     for failure in failures:

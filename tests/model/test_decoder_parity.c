@@ -1,0 +1,146 @@
+/* tests/model/test_decoder_parity.c: one decoder window forward against
+ * the PyTorch twin (tests/reference/model_reference.py, "decoder/{case}").
+ *
+ * Usage: test_decoder_parity MODEL.safetensors model_reference.bin
+ *
+ * Case 0: window [cond, A (K), B (K)], two items, two conditions each
+ * (item 1's second one null, one action of 0 bytes, one of the maximum
+ * length). Case 1: window [cond, B] with B in slots K+1..2K (block 2), as
+ * in the first step after reset. Every frame's velocity must be within
+ * nMSE 1e-6 of the twin (float64) on every backend; the output for the
+ * frames [1, n) alone must equal the same frames of the full output.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/backend.h"
+#include "core/compute.h"
+#include "core/model/decoder.h"
+#include "core/model/model.h"
+#include "tests/fixture.h"
+#include "tests/test_util.h"
+
+#define BOUND 1e-6
+#define MAX_FRAMES 64
+
+static const fixture_record *need(const fixture *fx, const char *prefix,
+                                  const char *field, fixture_dtype dtype) {
+    char name[FIXTURE_NAME_MAX];
+    snprintf(name, sizeof name, "%s%s", prefix, field);
+    const fixture_record *rec = fixture_find(fx, name);
+    if (!rec || rec->dtype != dtype) {
+        fprintf(stderr, "fixture: record '%s' %s\n", name,
+                rec ? "has the wrong dtype" : "is missing");
+        return NULL;
+    }
+    return rec;
+}
+
+static double nmse64(const double *ref, const float *got, int64_t n) {
+    double num = 0.0, den = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double e = ref[i] - (double)got[i];
+        num += e * e;
+        den += ref[i] * ref[i];
+    }
+    return den > 0.0 ? num / den : num;
+}
+
+/* Runs case `k` on `backend`; returns the number of failed checks. */
+static int run_case(const pan_model *m, const fixture *fx, int k,
+                    const char *backend) {
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "decoder/%d/", k);
+    const fixture_record *lat = need(fx, prefix, "latents", FIXTURE_F32);
+    const fixture_record *sig = need(fx, prefix, "sigma", FIXTURE_F32);
+    const fixture_record *slot = need(fx, prefix, "slot", FIXTURE_I32);
+    const fixture_record *blk = need(fx, prefix, "block", FIXTURE_I32);
+    const fixture_record *cnd = need(fx, prefix, "cond", FIXTURE_I32);
+    const fixture_record *ncr = need(fx, prefix, "conds", FIXTURE_I32);
+    const fixture_record *exp = need(fx, prefix, "expected", FIXTURE_F64);
+    if (!lat || !sig || !slot || !blk || !cnd || !ncr || !exp) return 1;
+    int batch = (int)lat->shape[0], n = (int)lat->shape[1];
+    int n_conds = *(const int32_t *)ncr->data;
+    if (n > MAX_FRAMES || n_conds > PAN_DECODER_MAX_CONDS) return 1;
+    pan_decoder_frame frames[MAX_FRAMES];
+    for (int j = 0; j < n; j++)
+        frames[j] = (pan_decoder_frame){
+            .sigma = ((const float *)sig->data)[j],
+            .slot = ((const int32_t *)slot->data)[j],
+            .block = ((const int32_t *)blk->data)[j],
+            .cond = ((const int32_t *)cnd->data)[j]};
+    pan_decoder_condition conds[16 * PAN_DECODER_MAX_CONDS];
+    for (int b = 0; b < batch; b++)
+        for (int c = 0; c < n_conds; c++) {
+            char field[64];
+            snprintf(field, sizeof field, "null/%d/%d", b, c);
+            const fixture_record *nul = need(fx, prefix, field, FIXTURE_I32);
+            snprintf(field, sizeof field, "state/%d/%d", b, c);
+            const fixture_record *st = need(fx, prefix, field, FIXTURE_F32);
+            snprintf(field, sizeof field, "action/%d/%d", b, c);
+            const fixture_record *ac = need(fx, prefix, field, FIXTURE_U8);
+            if (!nul || !st || !ac) return 1;
+            conds[b * n_conds + c] = (pan_decoder_condition){
+                .null = *(const int32_t *)nul->data != 0,
+                .state = st->data,
+                .action = ac->data,
+                .action_len = (int)ac->count};
+        }
+    int failed = 0;
+    pan_compute *c = NULL;
+    pan_decoder_workspace *ws = NULL;
+    int64_t per_frame = lat->count / (batch * n);
+    float *out = malloc(sizeof(float) * (size_t)lat->count);     /* (B, n, ...) */
+    float *part = malloc(sizeof(float) * (size_t)lat->count);    /* (B, n-1, ...) */
+    CHECK_STATUS(pan_compute_create(&c, &(pan_compute_options){
+                                            .backend = backend,
+                                            .n_threads = 2}), PAN_OK);
+    CHECK_STATUS(pan_decoder_workspace_create(&ws, &m->config, batch), PAN_OK);
+    if (c && ws && out && part) {
+        pan_status st = pan_decoder_forward(c, m, ws, batch, n, frames,
+                                            lat->data, conds, n_conds, 0, n,
+                                            out);
+        CHECK_STATUS(st, PAN_OK);
+        double e = nmse64(exp->data, out, lat->count);
+        printf("decoder case %d %-8s nmse %.3g %s\n", k, backend, e,
+               e <= BOUND ? "PASS" : "FAIL");
+        if (!(e <= BOUND)) failed++;
+        st = pan_decoder_forward(c, m, ws, batch, n, frames, lat->data, conds,
+                                 n_conds, 1, n - 1, part);
+        CHECK_STATUS(st, PAN_OK);
+        for (int b = 0; b < batch; b++)
+            if (memcmp(part + (int64_t)b * (n - 1) * per_frame,
+                       out + ((int64_t)b * n + 1) * per_frame,
+                       sizeof(float) * (size_t)((n - 1) * per_frame)) != 0) {
+                fprintf(stderr, "case %d %s item %d: frames [1, n) differ "
+                        "from the full output\n", k, backend, b);
+                failed++;
+            }
+    }
+    free(out);
+    free(part);
+    pan_decoder_workspace_destroy(ws);
+    pan_compute_destroy(c);
+    return failed;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s MODEL.safetensors MODEL_REFERENCE.bin\n",
+                argv[0]);
+        return 2;
+    }
+    pan_model *m = NULL;
+    fixture fx = {0};
+    CHECK_STATUS(pan_model_load(&m, argv[1]), PAN_OK);
+    CHECK_STATUS(fixture_load(&fx, argv[2]), PAN_OK);
+    int failed = 0;
+    if (m && fx.records)
+        for (const char *const *be = pan_backend_names(); *be; be++)
+            for (int k = 0; k < 2; k++) failed += run_case(m, &fx, k, *be);
+    fixture_free(&fx);
+    pan_model_destroy(m);
+    if (failed) printf("test_decoder_parity: %d mismatches\n", failed);
+    return failed ? 1 : test_exit_code("test_decoder_parity");
+}
