@@ -2,6 +2,7 @@
  * declaration order of docs/model.md ("Parameters"). One walk; the visitor
  * decides what to do with each parameter (size the table, bind a view). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/model/params_internal.h"
@@ -195,44 +196,42 @@ static void declare_backbone(decl *d, const pan_model_config *c,
     linear(d, &b->state_head_w, &b->state_head_b, dim, dim, "glp.state_head");
 }
 
+/* A linear layer of DiT block i named "decoder.blocks.{i}.<what>"; the
+ * zero-initialised ones (adaLN, the state stream's output) with `zero`. */
+static void block_linear(decl *d, pan_tensor *w, pan_tensor *b, int64_t out,
+                         int64_t in, int i, const char *what, bool zero) {
+    char p[PAN_PARAM_NAME_MAX];
+    snprintf(p, sizeof p, "decoder.blocks.%d.%s", i, what);
+    if (!zero) {
+        linear(d, w, b, out, in, p);
+        return;
+    }
+    add(d, w, ZEROS, 2, PAN_SHAPE(out, in), "%s.weight", p);
+    add(d, b, ZEROS, 1, PAN_SHAPE(out), "%s.bias", p);
+}
+
 static void declare_dit_block(decl *d, const pan_model_config *c,
                               pan_dit_block_weights *b, int i) {
     const int64_t D = c->decoder.dim, M = c->decoder.mlp_dim;
     const int64_t dm = c->backbone.dim;
     char p[PAN_PARAM_NAME_MAX];
-    snprintf(p, sizeof p, "decoder.blocks.%d.adaLN_modulation", i);
-    add(d, &b->ada_w, ZEROS, 2, PAN_SHAPE(6 * D, D), "%s.weight", p);
-    add(d, &b->ada_b, ZEROS, 1, PAN_SHAPE(6 * D), "%s.bias", p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.attn.q", i);
-    linear(d, &b->q_w, &b->q_b, D, D, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.attn.k", i);
-    linear(d, &b->k_w, &b->k_b, D, D, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.attn.v", i);
-    linear(d, &b->v_w, &b->v_b, D, D, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.attn.proj", i);
-    linear(d, &b->proj_w, &b->proj_b, D, D, p);
+    block_linear(d, &b->ada_w, &b->ada_b, 6 * D, D, i, "adaLN_modulation", true);
+    block_linear(d, &b->q_w, &b->q_b, D, D, i, "attn.q", false);
+    block_linear(d, &b->k_w, &b->k_b, D, D, i, "attn.k", false);
+    block_linear(d, &b->v_w, &b->v_b, D, D, i, "attn.v", false);
+    block_linear(d, &b->proj_w, &b->proj_b, D, D, i, "attn.proj", false);
     snprintf(p, sizeof p, "decoder.blocks.%d.cross_norm", i);
     group_norm(d, &b->cross_norm_w, &b->cross_norm_b, D, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.cross.q", i);
-    linear(d, &b->cq_w, &b->cq_b, D, D, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.cross.action_k", i);
-    linear(d, &b->ak_w, &b->ak_b, D, dm, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.cross.action_v", i);
-    linear(d, &b->av_w, &b->av_b, D, dm, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.cross.action_out", i);
-    linear(d, &b->aout_w, &b->aout_b, D, D, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.cross.state_k", i);
-    linear(d, &b->sk_w, &b->sk_b, D, dm, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.cross.state_v", i);
-    linear(d, &b->sv_w, &b->sv_b, D, dm, p);
+    block_linear(d, &b->cq_w, &b->cq_b, D, D, i, "cross.q", false);
+    block_linear(d, &b->ak_w, &b->ak_b, D, dm, i, "cross.action_k", false);
+    block_linear(d, &b->av_w, &b->av_b, D, dm, i, "cross.action_v", false);
+    block_linear(d, &b->aout_w, &b->aout_b, D, D, i, "cross.action_out", false);
+    block_linear(d, &b->sk_w, &b->sk_b, D, dm, i, "cross.state_k", false);
+    block_linear(d, &b->sv_w, &b->sv_b, D, dm, i, "cross.state_v", false);
     /* PAN's new stream starts as a no-op: zero-initialised output */
-    snprintf(p, sizeof p, "decoder.blocks.%d.cross.state_out", i);
-    add(d, &b->sout_w, ZEROS, 2, PAN_SHAPE(D, D), "%s.weight", p);
-    add(d, &b->sout_b, ZEROS, 1, PAN_SHAPE(D), "%s.bias", p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.mlp.fc1", i);
-    linear(d, &b->fc1_w, &b->fc1_b, M, D, p);
-    snprintf(p, sizeof p, "decoder.blocks.%d.mlp.fc2", i);
-    linear(d, &b->fc2_w, &b->fc2_b, D, M, p);
+    block_linear(d, &b->sout_w, &b->sout_b, D, D, i, "cross.state_out", true);
+    block_linear(d, &b->fc1_w, &b->fc1_b, M, D, i, "mlp.fc1", false);
+    block_linear(d, &b->fc2_w, &b->fc2_b, D, M, i, "mlp.fc2", false);
 }
 
 static void declare_decoder(decl *d, const pan_model_config *c,

@@ -6,7 +6,7 @@ torch.nn modules and functions that compute exactly docs/model.md "Decoder
 g" and docs/swin_dpm.md (schedule, classifier-free guidance, random
 numbers, pan's no-lag cycle). model_twin.PanModel holds a Decoder as its
 `decoder` attribute; the GLP env step (VAE + encoder + backbone + this
-sampler) is model_twin.GLPEnv.
+sampler) is glp_env_twin.GLPEnv.
 
 Contract
 - Decoder(cfg) holds every `decoder.*` parameter (names without the

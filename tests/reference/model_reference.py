@@ -43,7 +43,7 @@ Writes, into OUTDIR,
       steps i32 0-D (3), reset_latent f64 (16,256) = h(o_1),
       {t}/action u8 (m), {t}/latent f64 (16,256) ŝ_{t+1}, {t}/chunk f64
       (4,4,16,16), {t}/frames u8 (4,64,64,3)}: the GLP env step
-      (model_twin.GLPEnv, frames mode, cfg_scale 1). The frames are
+      (glp_env_twin.GLPEnv, frames mode, cfg_scale 1). The frames are
       rounded from float64; a float32 computation flips a few pixels by 1
       (the f32 twin: 1 to 6 of 49152 per step), which also nudges the
       next round's h(ô): compare frames with a tolerance of 1.
@@ -64,6 +64,7 @@ except ImportError as error:  # CI must install it: never pass silently
     sys.exit(2)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import glp_env_twin  # noqa: E402
 import model_twin  # noqa: E402
 from ops_reference import write_panfix  # noqa: E402
 
@@ -175,7 +176,7 @@ def env_records(ref, cfg):
     checker = ((x // 16 + y // 16) % 2) * 180 + 40
     frame = torch.stack([(x * 4) % 256, (y * 4) % 256, checker], dim=-1).to(torch.uint8)
     seed = 77
-    env = model_twin.GLPEnv(ref)
+    env = glp_env_twin.GLPEnv(ref)
     records = [("env/0/seed", torch.tensor(seed, dtype=torch.int32)),
                ("env/0/frame", frame),
                ("env/0/steps", torch.tensor(CHUNK_STEPS, dtype=torch.int32)),

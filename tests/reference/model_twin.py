@@ -5,8 +5,8 @@ torch.nn modules that compute exactly docs/model.md: the VAE (encode to
 mean * scaling_factor, decode), the vision encoder h (merge-group-major
 tokens, 2-D RoPE), the Qwen2 backbone f with pan's GLP additions
 (glp.query_embeddings, glp.state_head), the decoder g and its Swin-DPM
-sampler (tests/reference/decoder_twin.py), and the GLP env step
-(docs/swin_dpm.md). The C code (core/model/) is held to
+sampler (tests/reference/decoder_twin.py); the GLP env step
+(docs/swin_dpm.md) is tests/reference/glp_env_twin.py. The C code (core/model/) is held to
 these modules by the parity tests; tests/reference/model_reference.py writes
 the fixture they read.
 
@@ -25,9 +25,7 @@ Contract
                                   padding and masks, evicted rounds dropped
                                   (what the benchmark times).
   `rounds` items are (state (n, d) tensor, action bytes).
-- GLPEnv(model) is one env in frames mode: reset(u8 frame, seed),
-  step(action) -> (ŝ_{t+1}, chunk latent, u8 frames), the next round's
-  state tokens [ŝ_{t+1}, h(ô)] from the re-encoded last u8 frame.
+- The GLP env step (GLPEnv) is in tests/reference/glp_env_twin.py.
 - load_checkpoint / save_checkpoint read and write pan checkpoints
   (tests/reference/safetensors_io.py) with pan.config / pan.trained /
   pan.note metadata.
@@ -624,55 +622,6 @@ def backbone_step(pm, cache, rounds):
     last = torch.tensor(lengths)[:, None] - queries + torch.arange(queries)[None]
     rows = x[torch.arange(batch)[:, None], last]                  # (B, Q, d)
     return pm.state_head(rows)
-
-
-# ---- the GLP env step (docs/swin_dpm.md "The GLP step loop") -------------------
-
-def frames_to_images(frames, dtype=torch.float64):
-    """(N, H, W, 3) u8 -> (N, 3, H, W) = u8 / 127.5 - 1."""
-    return frames.permute(0, 3, 1, 2).to(dtype) / 127.5 - 1.0
-
-
-def images_to_frames(images):
-    """(N, 3, H, W) -> (N, H, W, 3) u8 = clamp(floor((x + 1) 127.5 + 0.5), 0, 255)."""
-    u8 = torch.floor((images + 1.0) * 127.5 + 0.5).clamp(0, 255).to(torch.uint8)
-    return u8.permute(0, 2, 3, 1).contiguous()
-
-
-class GLPEnv:
-    """One world-model env in frames mode on a PanModel (run it in
-    .double()): reset(frame u8 (H, W, 3), seed) -> s_1 (S, d);
-    step(action bytes) -> (ŝ_{t+1} (Q, d), chunk latent (K, z, h, w),
-    frames u8 (K, H, W, 3)). The backbone recomputes every round
-    (backbone_full); the next round's state tokens are [ŝ_{t+1}, h(ô)] with
-    ô the chunk's last u8 frame, re-encoded like an observed frame."""
-
-    def __init__(self, pm, cfg_scale=None):
-        self.pm = pm
-        self.sampler = decoder_twin.SwinSampler(pm.decoder, pm.model.embed_tokens.weight,
-                                                pm.cfg, cfg_scale)
-
-    def observe(self, frame):
-        """u8 (H, W, 3) -> (latent (z, h, w), h(o) (S, d))."""
-        dtype = self.pm.vae.decoder.conv_in.weight.dtype
-        latent = self.pm.vae.encode(frames_to_images(frame[None], dtype))
-        return latent[0], self.pm.encoder(latent)[0]
-
-    def reset(self, frame, seed):
-        latent, tokens = self.observe(frame)
-        self.rounds, self.state = [], tokens
-        self.sampler.reset(latent, seed)
-        return tokens
-
-    def step(self, action):
-        self.rounds.append((self.state, bytes(action)))
-        predicted = backbone_full(self.pm, self.rounds)[-1]          # (Q, d)
-        chunk = self.sampler.step(predicted, action)                  # (K, z, h, w)
-        dtype = self.pm.vae.decoder.conv_in.weight.dtype
-        frames = images_to_frames(self.pm.vae.decode(chunk.to(dtype)))  # (K, H, W, 3)
-        _, seen = self.observe(frames[-1])
-        self.state = torch.cat([predicted, seen])                     # (Q + S, d)
-        return predicted, chunk, frames
 
 
 # ---- checkpoints ---------------------------------------------------------------
