@@ -1,6 +1,8 @@
 /* tests/fixture.c: the PANFIX01 reader (format in tests/fixture.h). */
 #include "tests/fixture.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,4 +155,30 @@ const fixture_record *fixture_find(const fixture *fx, const char *name) {
     for (int i = 0; i < fx->count; i++)
         if (strcmp(fx->records[i].name, name) == 0) return &fx->records[i];
     return NULL;
+}
+
+const fixture_record *fixture_need(const fixture *fx, fixture_dtype dtype,
+                                   const char *fmt, ...) {
+    char name[FIXTURE_NAME_MAX];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(name, sizeof name, fmt, args);
+    va_end(args);
+    const fixture_record *rec = fixture_find(fx, name);
+    if (!rec || rec->dtype != dtype) {
+        fprintf(stderr, "fixture: record '%s' %s\n", name,
+                rec ? "has the wrong dtype" : "is missing");
+        return NULL;
+    }
+    return rec;
+}
+
+double fixture_nmse(const double *ref, const float *got, int64_t n) {
+    double num = 0.0, den = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double diff = ref[i] - (double)got[i];
+        num += diff * diff;
+        den += ref[i] * ref[i];
+    }
+    return den == 0.0 ? (num == 0.0 ? 0.0 : INFINITY) : num / den;
 }

@@ -55,4 +55,15 @@ void fixture_free(fixture *fx);
 /* The record called `name`, or NULL. */
 const fixture_record *fixture_find(const fixture *fx, const char *name);
 
+/* The record named by printf(fmt, ...) with dtype `dtype`; NULL, after a
+ * line on stderr saying which record is missing or has the wrong dtype. */
+const fixture_record *fixture_need(const fixture *fx, fixture_dtype dtype,
+                                   const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* sum (ref - got)^2 / sum ref^2 in double (0 when both are all zero,
+ * +inf when only ref is): the parity tests' error against the float64
+ * twin. */
+double fixture_nmse(const double *ref, const float *got, int64_t n);
+
 #endif

@@ -1,4 +1,4 @@
-# core/model: sources of the backbone and decoder parts (target_sources(pan_core PRIVATE ...))
+# core/model: sources of the backbone, decoder and sampler parts (target_sources(pan_core PRIVATE ...))
 target_sources(pan_core PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/model/kv_cache.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/backbone.c
@@ -7,4 +7,6 @@ target_sources(pan_core PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/model/decoder.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/decoder_block.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/decoder_workspace.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/model/swin_dpm.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/model/swin_dpm_step.c
 )

@@ -54,13 +54,8 @@ typedef struct parity {
 
 static const fixture_record *need_record(const fixture *fx, const char *name,
                                          fixture_dtype dtype) {
-    const fixture_record *rec = fixture_find(fx, name);
-    if (!rec || rec->dtype != dtype) {
-        fprintf(stderr, "fixture: record '%s' %s\n", name,
-                rec ? "has the wrong dtype" : "is missing");
-        CHECK(!"fixture record");
-        return NULL;
-    }
+    const fixture_record *rec = fixture_need(fx, dtype, "%s", name);
+    CHECK(rec != NULL);
     return rec;
 }
 
@@ -96,16 +91,6 @@ static int load_rounds(parity *p, const fixture *fx) {
     return 0;
 }
 
-static double nmse_f64(const double *ref, const float *got, int64_t n) {
-    double num = 0.0, den = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double diff = ref[i] - (double)got[i];
-        num += diff * diff;
-        den += ref[i] * ref[i];
-    }
-    return den == 0.0 ? (num == 0.0 ? 0.0 : INFINITY) : num / den;
-}
-
 static pan_backbone_round make_round(const parity *p, int e, int r, int slot) {
     const ref_round *rr = &p->env[e].r[r];
     return (pan_backbone_round){.slot = slot, .state = rr->state,
@@ -122,7 +107,7 @@ static int64_t round_len(const parity *p, int e, int r) {
 static double compare(const parity *p, const char *part, const char *backend,
                       int e, int r, const float *got) {
     int64_t n = (int64_t)p->q * p->d;
-    double err = nmse_f64(p->env[e].r[r].expected, got, n);
+    double err = fixture_nmse(p->env[e].r[r].expected, got, n);
     if (test_first_nonfinite(got, n) >= 0 || !(err <= BOUND)) {
         fprintf(stderr, "%s (%s): env %d round %d: nMSE %.3g > %g\n", part,
                 backend, e, r, err, BOUND);

@@ -24,41 +24,18 @@
 #define BOUND 1e-6
 #define MAX_FRAMES 64
 
-static const fixture_record *need(const fixture *fx, const char *prefix,
-                                  const char *field, fixture_dtype dtype) {
-    char name[FIXTURE_NAME_MAX];
-    snprintf(name, sizeof name, "%s%s", prefix, field);
-    const fixture_record *rec = fixture_find(fx, name);
-    if (!rec || rec->dtype != dtype) {
-        fprintf(stderr, "fixture: record '%s' %s\n", name,
-                rec ? "has the wrong dtype" : "is missing");
-        return NULL;
-    }
-    return rec;
-}
-
-static double nmse64(const double *ref, const float *got, int64_t n) {
-    double num = 0.0, den = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double e = ref[i] - (double)got[i];
-        num += e * e;
-        den += ref[i] * ref[i];
-    }
-    return den > 0.0 ? num / den : num;
-}
-
 /* Runs case `k` on `backend`; returns the number of failed checks. */
 static int run_case(const pan_model *m, const fixture *fx, int k,
                     const char *backend) {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "decoder/%d/", k);
-    const fixture_record *lat = need(fx, prefix, "latents", FIXTURE_F32);
-    const fixture_record *sig = need(fx, prefix, "sigma", FIXTURE_F32);
-    const fixture_record *slot = need(fx, prefix, "slot", FIXTURE_I32);
-    const fixture_record *blk = need(fx, prefix, "block", FIXTURE_I32);
-    const fixture_record *cnd = need(fx, prefix, "cond", FIXTURE_I32);
-    const fixture_record *ncr = need(fx, prefix, "conds", FIXTURE_I32);
-    const fixture_record *exp = need(fx, prefix, "expected", FIXTURE_F64);
+    const fixture_record *lat = fixture_need(fx, FIXTURE_F32, "%slatents", prefix);
+    const fixture_record *sig = fixture_need(fx, FIXTURE_F32, "%ssigma", prefix);
+    const fixture_record *slot = fixture_need(fx, FIXTURE_I32, "%sslot", prefix);
+    const fixture_record *blk = fixture_need(fx, FIXTURE_I32, "%sblock", prefix);
+    const fixture_record *cnd = fixture_need(fx, FIXTURE_I32, "%scond", prefix);
+    const fixture_record *ncr = fixture_need(fx, FIXTURE_I32, "%sconds", prefix);
+    const fixture_record *exp = fixture_need(fx, FIXTURE_F64, "%sexpected", prefix);
     if (!lat || !sig || !slot || !blk || !cnd || !ncr || !exp) return 1;
     int batch = (int)lat->shape[0], n = (int)lat->shape[1];
     int n_conds = *(const int32_t *)ncr->data;
@@ -75,11 +52,11 @@ static int run_case(const pan_model *m, const fixture *fx, int k,
         for (int c = 0; c < n_conds; c++) {
             char field[64];
             snprintf(field, sizeof field, "null/%d/%d", b, c);
-            const fixture_record *nul = need(fx, prefix, field, FIXTURE_I32);
+            const fixture_record *nul = fixture_need(fx, FIXTURE_I32, "%s%s", prefix, field);
             snprintf(field, sizeof field, "state/%d/%d", b, c);
-            const fixture_record *st = need(fx, prefix, field, FIXTURE_F32);
+            const fixture_record *st = fixture_need(fx, FIXTURE_F32, "%s%s", prefix, field);
             snprintf(field, sizeof field, "action/%d/%d", b, c);
-            const fixture_record *ac = need(fx, prefix, field, FIXTURE_U8);
+            const fixture_record *ac = fixture_need(fx, FIXTURE_U8, "%s%s", prefix, field);
             if (!nul || !st || !ac) return 1;
             conds[b * n_conds + c] = (pan_decoder_condition){
                 .null = *(const int32_t *)nul->data != 0,
@@ -102,7 +79,7 @@ static int run_case(const pan_model *m, const fixture *fx, int k,
                                             lat->data, conds, n_conds, 0, n,
                                             out);
         CHECK_STATUS(st, PAN_OK);
-        double e = nmse64(exp->data, out, lat->count);
+        double e = fixture_nmse(exp->data, out, lat->count);
         printf("decoder case %d %-8s nmse %.3g %s\n", k, backend, e,
                e <= BOUND ? "PASS" : "FAIL");
         if (!(e <= BOUND)) failed++;
