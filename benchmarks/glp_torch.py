@@ -72,6 +72,11 @@ import sys
 import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP
+if __name__ == "__main__":  # OpenBLAS reads its thread count when torch loads it
+    _early = argparse.ArgumentParser(add_help=False)
+    _early.add_argument("--threads", type=int, default=2)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS",
+                          str(max(1, _early.parse_known_args()[0].threads)))
 try:
     import torch
     import torch.nn.functional as F
@@ -550,7 +555,10 @@ CASES = ("env_step", "latent_step", "rollout", "decoder")
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="cores: OpenBLAS threads (OPENBLAS_NUM_THREADS)")
+    parser.add_argument("--intra-op-threads", type=int, default=1,
+                        help="torch.set_num_threads (OpenMP, non-GEMM ops)")
     parser.add_argument("--batch", default="1,16")
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
@@ -558,13 +566,15 @@ def main(argv):
     args = parser.parse_args(argv)
     cases = [c for c in args.cases.split(",") if c]
     unknown = [c for c in cases if c not in CASES]
-    if unknown or args.reps < 1 or args.warmup < 0 or args.threads < 1:
+    if (unknown or args.reps < 1 or args.warmup < 0 or args.threads < 1 or
+            args.intra_op_threads < 1):
         sys.stderr.write("glp_torch.py: expected --cases from %s, --reps >= 1, "
-                         "--warmup >= 0, --threads >= 1; got cases %s, reps %d, "
-                         "warmup %d, threads %d\n" % (",".join(CASES), unknown or cases,
-                                                      args.reps, args.warmup, args.threads))
+                         "--warmup >= 0, --threads >= 1, --intra-op-threads >= 1; got "
+                         "cases %s, reps %d, warmup %d, threads %d, intra-op threads %d\n"
+                         % (",".join(CASES), unknown or cases, args.reps, args.warmup,
+                            args.threads, args.intra_op_threads))
         return 1
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(args.intra_op_threads)
     big_reps, big_warmup = min(args.reps, BIG_REPS), min(args.warmup, BIG_WARMUP)
     try:
         pm, _ = model_twin.load_checkpoint(args.checkpoint, dtype=torch.float32)

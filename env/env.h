@@ -3,7 +3,7 @@
  *
  * Contract
  * - A pan_vec_env holds N live environments of one kind (a ground-truth
- *   world now, the world model later) behind an internal simulator
+ *   world, or the world model: config.model) behind an internal simulator
  *   (env/vec/sim.h). Every call is batched over the N envs; the single env
  *   (pan_env_*) is a vector env of one with autoreset DISABLED and
  *   gymnasium's single-env rules.
@@ -11,7 +11,9 @@
  *   float32, both caller-owned. In PAN_OBS_LATENT mode there are no frames
  *   (obs.frames must be NULL). A reset observation shows the first frame
  *   repeated K times. For a ground-truth world Q = 1 and D is the length of
- *   its true-state vector (pan_world_state_vector, docs/worlds.md).
+ *   its true-state vector (pan_world_state_vector, docs/worlds.md); for the
+ *   world model (Q, D) = (queries, backbone dim): s_1 = h(o_1) at reset,
+ *   then the predicted ŝ_{t+1}.
  * - Rewards come from the episode's task (env/task.h), chosen at reset
  *   through pan_reset_options.task and kept for later episodes of that env
  *   until a reset names another. terminated = the task succeeded;
@@ -78,9 +80,20 @@ pan_status pan_obs_mode_parse(const char *name, pan_obs_mode *mode);
 const char *pan_autoreset_mode_name(pan_autoreset_mode mode);
 pan_status pan_autoreset_mode_parse(const char *name, pan_autoreset_mode *mode);
 
+struct pan_model;
+
 typedef struct pan_env_config {
     const char *world;            /* "tabletop" | "rooms" (copied) */
     pan_world_config world_config;
+    /* NULL: the ground-truth world is the env. Else the world model
+     * (core/model/model.h; borrowed, it must outlive the env): each
+     * episode starts from the world's first frame for its seed (and its
+     * task's edits), then every observation is the model's; the world
+     * parses and samples actions and its detector reads predicted frames
+     * for tasks. The frame geometry must be the model's. */
+    const struct pan_model *model;
+    const char *model_backend;    /* compute backend of the model; NULL = auto */
+    int model_threads;            /* its threads; 0 = the default */
     int num_envs;                 /* N, 1..PAN_ENV_MAX_ENVS */
     pan_obs_mode obs_mode;
     pan_autoreset_mode autoreset_mode;

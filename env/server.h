@@ -23,7 +23,11 @@
  *   peers are dropped (counted in STATS), limits are enforced before work.
  * - Errors: create returns INVALID_ARGUMENT for bad options, INTERNAL when
  *   ZeroMQ fails (bind error, endpoint in use) with the ZeroMQ message.
- * - Ownership: the server copies options->bind; the caller keeps nothing.
+ * - Models: options->models are world models the server serves: MAKE with
+ *   'model': name builds envs on it (env/env.h, config.model), each with
+ *   its own compute of model_threads threads; names must be distinct.
+ * - Ownership: the server copies options->bind; the models (and their
+ *   names) are borrowed and must outlive the server.
  */
 #ifndef PAN_ENV_SERVER_H
 #define PAN_ENV_SERVER_H
@@ -35,6 +39,16 @@
 
 #define PAN_SERVER_DEFAULT_BIND "tcp://127.0.0.1:5555"
 #define PAN_SERVER_MAX_WORKERS 64
+#define PAN_SERVER_MAX_MODELS 8
+#define PAN_SERVER_MODEL_NAME_MAX 64
+
+/* A world model the server offers (MAKE 'model': name). Both borrowed:
+ * they must outlive the server. */
+struct pan_model;
+typedef struct pan_server_model {
+    const char *name;              /* 1..PAN_SERVER_MODEL_NAME_MAX-1 bytes */
+    const struct pan_model *model;
+} pan_server_model;
 
 typedef struct pan_server_options {
     const char *bind;             /* default PAN_SERVER_DEFAULT_BIND */
@@ -42,6 +56,10 @@ typedef struct pan_server_options {
     double session_ttl_s;         /* > 0; default 600 */
     pan_server_limits limits;     /* pan_server_limits_default() */
     bool quiet;                   /* no log lines on stderr */
+    pan_server_model models[PAN_SERVER_MAX_MODELS]; /* HELLO 'models' */
+    int n_models;                 /* 0..PAN_SERVER_MAX_MODELS */
+    const char *model_backend;    /* compute backend of model envs; NULL auto */
+    int model_threads;            /* threads per model env; 0 default */
 } pan_server_options;
 
 typedef struct pan_server pan_server;

@@ -351,6 +351,141 @@ pan_status pan_kv_cache_copy(pan_kv_cache *to, int dst,
 
 /* ---- rounds ------------------------------------------------------------- */
 
+/* ---- snapshots ------------------------------------------------------------
+ * Blob: kv_blob_header, n_live kv_round entries, then for every layer K
+ * and V's live tokens (live_tokens * token_floats floats each). */
+
+#define KV_BLOB_MAGIC 0x50414e4b56303031ull /* "PANKV001" */
+
+typedef struct kv_blob_header {
+    uint64_t magic;
+    int64_t layers, token_floats, max_rounds;
+    int64_t rounds, next_position, live_tokens, n_live;
+} kv_blob_header;
+
+static size_t blob_bytes(const pan_kv_cache *c, int64_t n_live,
+                         int64_t live_tokens) {
+    return sizeof(kv_blob_header) + (size_t)n_live * sizeof(kv_round) +
+           (size_t)c->layers * 2 * (size_t)live_tokens * c->token_floats *
+               sizeof(float);
+}
+
+size_t pan_kv_cache_save_bytes(const pan_kv_cache *cache, int slot) {
+    if (!cache || slot < 0 || slot >= cache->slots) return 0;
+    const kv_slot *s = &cache->slot[slot];
+    return blob_bytes(cache, s->n_live, s->live_tokens);
+}
+
+pan_status pan_kv_cache_save(const pan_kv_cache *cache, int slot, void *blob) {
+    const char *fn = "kv cache save";
+    if (!cache || !blob)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "%s: cache and blob must not be NULL", fn);
+    pan_status st = check_slot(cache, slot, fn, -1);
+    if (st != PAN_OK) return st;
+    const kv_slot *s = &cache->slot[slot];
+    if (s->pending)
+        return pan_error_set(PAN_ERR_FAILED_PRECONDITION,
+                             "%s: slot %d has a round in progress", fn, slot);
+    kv_blob_header h = {KV_BLOB_MAGIC, cache->layers,
+                        (int64_t)cache->token_floats, cache->max_rounds,
+                        s->rounds, s->next_position, s->live_tokens,
+                        s->n_live};
+    unsigned char *p = blob;
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    memcpy(p, s->table, (size_t)s->n_live * sizeof(kv_round));
+    p += (size_t)s->n_live * sizeof(kv_round);
+    size_t bytes = (size_t)s->live_tokens * cache->token_floats * sizeof(float);
+    for (int l = 0; l < cache->layers; l++)
+        for (int kv = 0; kv < 2; kv++, p += bytes)
+            memcpy(p, plane(cache, slot, l, kv), bytes);
+    return PAN_OK;
+}
+
+/* DATA_LOSS unless the blob of `bytes` bytes describes a history this
+ * cache can hold: its config, counts within range, exactly its size, and
+ * compact rounds in time order. */
+static pan_status check_blob(const pan_kv_cache *c, const kv_blob_header *h,
+                             const unsigned char *entries, size_t bytes) {
+    const char *fn = "kv cache load";
+#define BLOB_BAD(...) pan_error_set(PAN_ERR_DATA_LOSS, __VA_ARGS__)
+    if (h->magic != KV_BLOB_MAGIC)
+        return BLOB_BAD("%s: not a KV cache snapshot (magic)", fn);
+    if (h->layers != c->layers || h->token_floats != (int64_t)c->token_floats ||
+        h->max_rounds != c->max_rounds)
+        return BLOB_BAD("%s: snapshot of another configuration (layers %lld, "
+                        "K/V floats per token %lld, max_rounds %lld)",
+                        fn, (long long)h->layers, (long long)h->token_floats,
+                        (long long)h->max_rounds);
+    if (h->n_live < 0 || h->n_live > c->max_rounds || h->live_tokens < 0 ||
+        h->live_tokens > c->capacity || h->rounds < h->n_live ||
+        h->next_position < h->live_tokens)
+        return BLOB_BAD("%s: snapshot header out of range (%lld live rounds, "
+                        "%lld live tokens, capacity %lld)",
+                        fn, (long long)h->n_live, (long long)h->live_tokens,
+                        (long long)c->capacity);
+    size_t want = blob_bytes(c, h->n_live, h->live_tokens);
+    if (bytes != want)
+        return BLOB_BAD("%s: snapshot is %zu bytes, its header says %zu", fn,
+                        bytes, want);
+    int64_t at = 0, last = -1;
+    for (int64_t i = 0; i < h->n_live; i++) {
+        kv_round r;
+        memcpy(&r, entries + (size_t)i * sizeof r, sizeof r);
+        if (r.start != at || r.length < 1 || r.index <= last ||
+            r.index >= h->rounds)
+            return BLOB_BAD("%s: snapshot round table entry %lld is not "
+                            "consistent", fn, (long long)i);
+        at += r.length;
+        last = r.index;
+    }
+    if (at != h->live_tokens)
+        return BLOB_BAD("%s: snapshot rounds hold %lld tokens, header says "
+                        "%lld", fn, (long long)at, (long long)h->live_tokens);
+#undef BLOB_BAD
+    return PAN_OK;
+}
+
+pan_status pan_kv_cache_load(pan_kv_cache *cache, int slot, const void *blob,
+                             size_t bytes) {
+    const char *fn = "kv cache load";
+    if (!cache || !blob)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "%s: cache and blob must not be NULL", fn);
+    pan_status st = check_slot(cache, slot, fn, -1);
+    if (st != PAN_OK) return st;
+    kv_slot *s = &cache->slot[slot];
+    if (s->pending)
+        return pan_error_set(PAN_ERR_FAILED_PRECONDITION,
+                             "%s: slot %d has a round in progress", fn, slot);
+    kv_blob_header h;
+    if (bytes < sizeof h)
+        return pan_error_set(PAN_ERR_DATA_LOSS,
+                             "%s: snapshot of %zu bytes is shorter than its "
+                             "header", fn, bytes);
+    memcpy(&h, blob, sizeof h);
+    const unsigned char *p = (const unsigned char *)blob + sizeof h;
+    st = check_blob(cache, &h, p, bytes);
+    if (st != PAN_OK) return st;
+    memcpy(s->table, p, (size_t)h.n_live * sizeof(kv_round));
+    p += (size_t)h.n_live * sizeof(kv_round);
+    size_t plane_bytes =
+        (size_t)h.live_tokens * cache->token_floats * sizeof(float);
+    for (int l = 0; l < cache->layers; l++)
+        for (int kv = 0; kv < 2; kv++, p += plane_bytes)
+            memcpy(plane(cache, slot, l, kv), p, plane_bytes);
+    s->rounds = h.rounds;
+    s->next_position = h.next_position;
+    s->live_tokens = h.live_tokens;
+    s->n_live = (int)h.n_live;
+    s->res_tokens = 0;
+    uint8_t *mask = slot_mask(cache, slot);
+    memset(mask, 1, (size_t)h.live_tokens);
+    memset(mask + h.live_tokens, 0, (size_t)(cache->capacity - h.live_tokens));
+    return PAN_OK;
+}
+
 pan_status pan_kv_cache_check_round(const pan_kv_cache *cache, int slot,
                                     int64_t tokens, int env) {
     const char *fn = "kv cache begin_round";

@@ -17,6 +17,14 @@
  * - pan_kv_cache_copy copies slot `src` of `from` into slot `dst` of `to`
  *   (forks; `from` may equal `to`; the configs must match, the capacity of
  *   `to` must hold the live tokens). Only live data is copied.
+ * - pan_kv_cache_save_bytes / save / load: a slot's live history as a
+ *   self-describing blob (a header, the live rounds' table, then each
+ *   layer's live K and V): save_bytes(slot) bytes, which grow with the live
+ *   tokens (a fork snapshot holds only what is live). load checks the blob
+ *   against this cache (DATA_LOSS naming the field when the header, the
+ *   table or the size do not fit: another config, a larger history than
+ *   the capacity, a truncated blob) and changes nothing on error. Saving
+ *   or loading a slot with a round in progress is FAILED_PRECONDITION.
  * - pan_kv_cache_begin_round / pan_kv_cache_commit_round are the
  *   backbone's: begin evicts what the new round r pushes out of the
  *   window, compacts if needed, and reserves `tokens` slots at the end
@@ -54,6 +62,11 @@ size_t pan_kv_cache_total_bytes(const pan_kv_cache *cache);
 void pan_kv_cache_reset(pan_kv_cache *cache, int slot);
 pan_status pan_kv_cache_copy(pan_kv_cache *to, int dst, const pan_kv_cache *from,
                              int src);
+
+size_t pan_kv_cache_save_bytes(const pan_kv_cache *cache, int slot);
+pan_status pan_kv_cache_save(const pan_kv_cache *cache, int slot, void *blob);
+pan_status pan_kv_cache_load(pan_kv_cache *cache, int slot, const void *blob,
+                             size_t bytes);
 
 /* Introspection (tests, STATS). */
 int64_t pan_kv_cache_rounds(const pan_kv_cache *cache, int slot);  /* appended since reset */

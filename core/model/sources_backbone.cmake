@@ -9,4 +9,6 @@ target_sources(pan_core PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/model/decoder_workspace.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/swin_dpm.c
   ${CMAKE_CURRENT_SOURCE_DIR}/model/swin_dpm_step.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/model/glp.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/model/glp_step.c
 )

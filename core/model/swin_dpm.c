@@ -161,14 +161,24 @@ pan_status pan_swin_save(const pan_swin *s, int slot, void *blob) {
     return st;
 }
 
-pan_status pan_swin_load(pan_swin *s, int slot, const void *blob) {
+pan_status pan_swin_check_blob(const pan_swin *s, const void *blob) {
     if (!s || !blob) return BAD("swin load: 'swin' and 'blob' must not be NULL");
-    pan_status st = check_slot(s, slot, "load");
-    if (st != PAN_OK) return st;
-    const swin_slot_header *h = blob;
-    if (h->ready != 0 && h->ready != 1)
+    swin_slot_header h;
+    memcpy(&h, blob, sizeof h);
+    if ((h.ready != 0 && h.ready != 1) || (h.has_prev != 0 && h.has_prev != 1) ||
+        h.prev_action_len < 0 || h.prev_action_len > s->action_max ||
+        (h.has_prev && !h.ready))
         return pan_error_set(PAN_ERR_DATA_LOSS,
-                             "swin load: blob header is not a sampler slot");
+                             "swin load: blob header is not a sampler slot "
+                             "of this model");
+    return PAN_OK;
+}
+
+pan_status pan_swin_load(pan_swin *s, int slot, const void *blob) {
+    pan_status st = pan_swin_check_blob(s, blob);
+    if (st != PAN_OK) return st;
+    st = check_slot(s, slot, "load");
+    if (st != PAN_OK) return st;
     memcpy(swin_slot(s, slot), blob, s->slot_bytes);
     return PAN_OK;
 }

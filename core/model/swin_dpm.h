@@ -69,6 +69,8 @@ pan_status pan_swin_step(pan_compute *c, const pan_model *m, pan_swin *swin,
  * the saved one; a blob is only meaningful to a pool of the same config. */
 pan_status pan_swin_save(const pan_swin *swin, int slot, void *blob);
 pan_status pan_swin_load(pan_swin *swin, int slot, const void *blob);
+/* What load checks, without loading: PAN_OK or DATA_LOSS. */
+pan_status pan_swin_check_blob(const pan_swin *swin, const void *blob);
 pan_status pan_swin_copy(pan_swin *swin, int dst, int src);
 
 #endif

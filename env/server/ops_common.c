@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/model/model.h"
 #include "env/server/server_internal.h"
 #include "env/task.h"
 
@@ -152,10 +153,30 @@ static void world_texts(const char *world, int D, char *latent, size_t lsize,
     }
 }
 
+const char *pan_server_model_name(const pan_server *srv,
+                                  const struct pan_model *model) {
+    for (int i = 0; model && i < srv->opt.n_models; i++)
+        if (srv->opt.models[i].model == model) return srv->opt.models[i].name;
+    return NULL;
+}
+
 void pan_pack_metadata(msgpack_packer *pk, const pan_env_config *cfg,
-                       const pan_env_spaces *sp, bool with_session) {
-    char latent[160], tasks[400];
-    msgpack_pack_map(pk, with_session ? 11 : 8);
+                       const pan_env_spaces *sp, bool with_session,
+                       const char *model_name) {
+    char latent[240], tasks[400];
+    const pan_model *m = cfg->model;
+    msgpack_pack_map(pk, (with_session ? 11 : 8) + (m ? 3 : 0));
+    if (m) {
+        pan_proto_pack_cstr(pk, "model");
+        pan_proto_pack_cstr(pk, model_name ? model_name : "");
+        pan_proto_pack_cstr(pk, "model_trained");
+        if (m->trained) msgpack_pack_true(pk);
+        else msgpack_pack_false(pk);
+        pan_proto_pack_cstr(pk, "model_note");
+        pan_proto_pack_cstr(pk, m->note[0] ? m->note
+                                : m->trained ? "trained"
+                                             : "untrained");
+    }
     pan_proto_pack_cstr(pk, "world");
     pan_proto_pack_cstr(pk, cfg->world);
     pan_proto_pack_cstr(pk, "width");
@@ -167,6 +188,11 @@ void pan_pack_metadata(msgpack_packer *pk, const pan_env_config *cfg,
     pan_proto_pack_cstr(pk, "obs_mode");
     pan_proto_pack_cstr(pk, pan_obs_mode_name(cfg->obs_mode));
     world_texts(cfg->world, (int)sp->latent.shape[1], latent, sizeof latent, tasks, sizeof tasks);
+    if (m)
+        snprintf(latent, sizeof latent, "the world model's state: s_1 = h(o_1) "
+                 "at reset, then the predicted next state; Q = %d, D = %d "
+                 "(docs/swin_dpm.md)%s", (int)sp->latent.shape[0],
+                 (int)sp->latent.shape[1], m->trained ? "" : "; UNTRAINED model");
     pan_proto_pack_cstr(pk, "latent");
     pan_proto_pack_cstr(pk, latent);
     pan_proto_pack_cstr(pk, "render_modes");
@@ -185,6 +211,41 @@ void pan_pack_metadata(msgpack_packer *pk, const pan_env_config *cfg,
 
 /* ---- request fields shared by several ops -------------------------------- */
 
+/* 'model': one of the server's models (NOT_FOUND naming the served ones). */
+static pan_status read_model(pan_op_ctx *ctx, pan_env_config *cfg) {
+    const pan_server_options *o = &ctx->srv->opt;
+    pan_proto_str name;
+    bool present = false;
+    pan_status st = pan_proto_get_str(ctx->req, "model", false,
+                                      PAN_SERVER_MODEL_NAME_MAX, &name, &present);
+    if (st != PAN_OK || !present) return st;
+    const msgpack_object *world = NULL;
+    st = pan_proto_field(ctx->req, "world", false, &world);
+    if (st != PAN_OK) return st;
+    if (world)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "%s: give either "
+                             "'world' or 'model', not both",
+                             ctx->req->op_name);
+    char text[PAN_SERVER_MODEL_NAME_MAX + 1], served[8 * PAN_SERVER_MODEL_NAME_MAX];
+    pan_proto_str_copy(name, text, sizeof text);
+    size_t used = 0;
+    served[0] = 0;
+    for (int i = 0; i < o->n_models; i++) {
+        if (!strcmp(o->models[i].name, text)) {
+            cfg->model = o->models[i].model;
+            cfg->model_backend = o->model_backend;
+            cfg->model_threads = o->model_threads;
+            return PAN_OK;
+        }
+        used += (size_t)snprintf(served + used, sizeof served - used, "%s%s",
+                                 i ? ", " : "", o->models[i].name);
+    }
+    return pan_error_set(PAN_ERR_NOT_FOUND, "%s: model '%s' not found; this "
+                         "server serves %s", ctx->req->op_name, text,
+                         o->n_models ? served : "no models (start it with "
+                                                "--model FILE)");
+}
+
 pan_status pan_read_env_config(pan_op_ctx *ctx, pan_env_config *cfg,
                                char *world, size_t world_size) {
     const pan_proto_request *req = ctx->req;
@@ -193,10 +254,14 @@ pan_status pan_read_env_config(pan_op_ctx *ctx, pan_env_config *cfg,
     cfg->max_snapshots = lim->max_snapshots;
     pan_proto_str s;
     bool present = false;
-    pan_status st = pan_proto_get_str(req, "world", true, world_size - 1, &s,
-                                      &present);
+    pan_status st = read_model(ctx, cfg);
     if (st != PAN_OK) return st;
-    pan_proto_str_copy(s, world, world_size);
+    /* a model env's first frames, tasks and detector: the tabletop world */
+    st = pan_proto_get_str(req, "world", !cfg->model, world_size - 1, &s,
+                           &present);
+    if (st != PAN_OK) return st;
+    if (present) pan_proto_str_copy(s, world, world_size);
+    else snprintf(world, world_size, "tabletop");
     cfg->world = world;
     int64_t v;
     struct { const char *key; int64_t lo, hi; int *dst; } ints[] = {

@@ -42,7 +42,9 @@ pan_status pan_op_hello(pan_op_ctx *ctx) {
     msgpack_pack_array(pk, n);
     for (size_t i = 0; i < n; i++) pan_proto_pack_cstr(pk, worlds[i]);
     pk = pan_proto_reply_field(rep, "models");
-    msgpack_pack_array(pk, 0);
+    msgpack_pack_array(pk, (size_t)ctx->srv->opt.n_models);
+    for (int i = 0; i < ctx->srv->opt.n_models; i++)
+        pan_proto_pack_cstr(pk, ctx->srv->opt.models[i].name);
     pk = pan_proto_reply_field(rep, "ops");
     msgpack_pack_array(pk, PAN_PROTO_OP_COUNT);
     for (int i = 0; i < PAN_PROTO_OP_COUNT; i++)
@@ -57,29 +59,7 @@ static void pack_description(pan_op_ctx *ctx, const pan_vec_env *env,
     pan_env_config cfg = pan_vec_env_config(env);
     pan_pack_spaces(pan_proto_reply_field(ctx->rep, "spaces"), &sp);
     pan_pack_metadata(pan_proto_reply_field(ctx->rep, "metadata"), &cfg, &sp,
-                      with_session);
-}
-
-/* `model` is refused until the world model lands. */
-static pan_status refuse_model(pan_op_ctx *ctx) {
-    const msgpack_object *model;
-    pan_status st = pan_proto_field(ctx->req, "model", false, &model);
-    if (st != PAN_OK) return st;
-    if (!model) return PAN_OK;
-    pan_proto_str name;
-    st = pan_proto_obj_str(ctx->req, "model", model, 256, &name);
-    if (st != PAN_OK) return st;
-    const msgpack_object *world;
-    st = pan_proto_field(ctx->req, "world", false, &world);
-    if (st != PAN_OK) return st;
-    if (world)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "%s: give either "
-                             "'world' or 'model', not both", ctx->req->op_name);
-    char text[64];
-    pan_proto_str_copy(name, text, sizeof text);
-    return pan_error_set(PAN_ERR_NOT_FOUND, "%s: model '%s' not found: this "
-                         "server has no models yet (HELLO 'models' is empty)",
-                         ctx->req->op_name, text);
+                      with_session, pan_server_model_name(ctx->srv, cfg.model));
 }
 
 pan_status pan_op_describe(pan_op_ctx *ctx) {
@@ -87,11 +67,9 @@ pan_status pan_op_describe(pan_op_ctx *ctx) {
         pack_description(ctx, ctx->session->env, true);
         return PAN_OK;
     }
-    pan_status st = refuse_model(ctx);
-    if (st != PAN_OK) return st;
     pan_env_config cfg;
     char world[32];
-    st = pan_read_env_config(ctx, &cfg, world, sizeof world);
+    pan_status st = pan_read_env_config(ctx, &cfg, world, sizeof world);
     if (st != PAN_OK) return st;
     cfg.num_envs = 1;
     pan_vec_env *env = NULL;
@@ -104,11 +82,9 @@ pan_status pan_op_describe(pan_op_ctx *ctx) {
 
 pan_status pan_op_make(pan_op_ctx *ctx) {
     pan_server *srv = ctx->srv;
-    pan_status st = refuse_model(ctx);
-    if (st != PAN_OK) return st;
     pan_env_config cfg;
     char world[32];
-    st = pan_read_env_config(ctx, &cfg, world, sizeof world);
+    pan_status st = pan_read_env_config(ctx, &cfg, world, sizeof world);
     if (st != PAN_OK) return st;
 
     /* Reserve a place first, so that the env is not built for nothing. */

@@ -47,6 +47,27 @@ static pan_status check_options(const pan_server_options *o) {
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "server options: "
                              "session_ttl_s must be in (0, 1e9] seconds, "
                              "found %g", o->session_ttl_s);
+    if (o->n_models < 0 || o->n_models > PAN_SERVER_MAX_MODELS)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "server options: "
+                             "n_models must be in [0, %d], found %d",
+                             PAN_SERVER_MAX_MODELS, o->n_models);
+    for (int i = 0; i < o->n_models; i++) {
+        const pan_server_model *m = &o->models[i];
+        if (!m->model || !m->name || !m->name[0] ||
+            strlen(m->name) >= PAN_SERVER_MODEL_NAME_MAX)
+            return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "server options: "
+                                 "models[%d] needs a model and a name of "
+                                 "1..%d bytes", i, PAN_SERVER_MODEL_NAME_MAX - 1);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(o->models[j].name, m->name))
+                return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "server "
+                                     "options: two models are named '%s'",
+                                     m->name);
+    }
+    if (o->model_threads < 0 || o->model_threads > 256)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "server options: "
+                             "model_threads must be in [0, 256], found %d",
+                             o->model_threads);
     return pan_server_limits_check(&o->limits);
 }
 

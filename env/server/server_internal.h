@@ -227,7 +227,11 @@ pan_status pan_reply_obs_one(pan_op_ctx *ctx, msgpack_packer *pk,
 /* Packs spaces and metadata (DESCRIBE, MAKE) for a config. */
 void pan_pack_spaces(msgpack_packer *pk, const pan_env_spaces *sp);
 void pan_pack_metadata(msgpack_packer *pk, const pan_env_config *cfg,
-                       const pan_env_spaces *sp, bool with_session);
+                       const pan_env_spaces *sp, bool with_session,
+                       const char *model_name);
+/* The name the server serves `model` under, NULL for NULL or unknown. */
+const char *pan_server_model_name(const pan_server *srv,
+                                  const struct pan_model *model);
 /* Reads the MAKE/DESCRIBE env fields into cfg (defaults first). */
 pan_status pan_read_env_config(pan_op_ctx *ctx, pan_env_config *cfg,
                                char *world, size_t world_size);

@@ -10,15 +10,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/model/model.h"
 #include "env/server.h"
 
 static const char usage[] =
     "usage: pan-server [options]\n"
     "\n"
-    "Serves the ground-truth worlds over ZeroMQ, protocol v1\n"
-    "(docs/protocol.md). Stops cleanly on SIGINT or SIGTERM.\n"
+    "Serves the ground-truth worlds, and the world models given with\n"
+    "--model, over ZeroMQ, protocol v1 (docs/protocol.md). Stops cleanly on\n"
+    "SIGINT or SIGTERM.\n"
     "\n"
     "options:\n"
+    "  --model [NAME=]FILE      serve the GLP world model of checkpoint FILE\n"
+    "                           (pan-init or training output) as MAKE model\n"
+    "                           NAME (default: FILE's name without the\n"
+    "                           .safetensors suffix); repeat for more (8)\n"
+    "  --model-backend NAME     compute backend of model envs: auto (default),\n"
+    "                           onednn, openblas, ref\n"
+    "  --model-threads N        threads per model env (default 0: all cores)\n"
     "  --bind ENDPOINT          ZeroMQ endpoint (default tcp://127.0.0.1:5555;\n"
     "                           tcp://127.0.0.1:* picks a free port)\n"
     "  --ready-file PATH        once bound, write the endpoint + newline to\n"
@@ -90,6 +99,42 @@ static int write_ready_file(const char *path, const char *endpoint) {
     return 0;
 }
 
+/* --model [NAME=]FILE: loads the checkpoint into opt->models. */
+static int add_model(pan_server_options *opt, pan_model **owned,
+                     char names[][PAN_SERVER_MODEL_NAME_MAX], const char *value) {
+    if (opt->n_models == PAN_SERVER_MAX_MODELS) {
+        fprintf(stderr, "pan-server: at most %d --model\n", PAN_SERVER_MAX_MODELS);
+        return 2;
+    }
+    int i = opt->n_models;
+    const char *eq = strchr(value, '='), *path = eq ? eq + 1 : value;
+    if (eq) {
+        snprintf(names[i], PAN_SERVER_MODEL_NAME_MAX, "%.*s", (int)(eq - value),
+                 value);
+    } else {
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        size_t len = strlen(base), suffix = strlen(".safetensors");
+        if (len > suffix && !strcmp(base + len - suffix, ".safetensors"))
+            len -= suffix;
+        snprintf(names[i], PAN_SERVER_MODEL_NAME_MAX, "%.*s", (int)len, base);
+    }
+    if (pan_model_load(&owned[i], path) != PAN_OK) {
+        fprintf(stderr, "pan-server: --model %s: %s\n", value,
+                pan_error_message());
+        return 1;
+    }
+    opt->models[i] = (pan_server_model){.name = names[i], .model = owned[i]};
+    opt->n_models++;
+    fprintf(stderr, "pan-server: model '%s' from %s (%s)\n", names[i], path,
+            owned[i]->trained ? "trained" : "UNTRAINED: random weights");
+    return 0;
+}
+
+static void free_models(pan_model **owned, int n) {
+    for (int i = 0; i < n; i++) pan_model_destroy(owned[i]);
+}
+
 /* Integer flags: name, range, where the value goes. */
 typedef struct int_flag {
     const char *name;
@@ -103,6 +148,8 @@ int main(int argc, char **argv) {
     pan_server_limits *l = &opt.limits;
     const char *ready_file = NULL;
     bool header_given = false;
+    pan_model *owned[PAN_SERVER_MAX_MODELS] = {0};
+    char names[PAN_SERVER_MAX_MODELS][PAN_SERVER_MODEL_NAME_MAX];
     int_flag ints[] = {
         {"--workers", 1, PAN_SERVER_MAX_WORKERS, &opt.workers, NULL},
         {"--max-sessions", 1, 1 << 20, &l->max_sessions, NULL},
@@ -115,6 +162,7 @@ int main(int argc, char **argv) {
         {"--max-message-bytes", 1024, 1ull << 40, NULL, &l->max_message_bytes},
         {"--max-header-bytes", 256, 1ull << 40, NULL, &l->max_header_bytes},
         {"--max-reply-bytes", 1024, 1ull << 40, NULL, &l->max_reply_bytes},
+        {"--model-threads", 0, 256, &opt.model_threads, NULL},
     };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -144,7 +192,9 @@ int main(int argc, char **argv) {
         }
         bool known = strcmp(name, "--bind") == 0 ||
                      strcmp(name, "--ready-file") == 0 ||
-                     strcmp(name, "--session-ttl") == 0;
+                     strcmp(name, "--session-ttl") == 0 ||
+                     strcmp(name, "--model") == 0 ||
+                     strcmp(name, "--model-backend") == 0;
         for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++)
             known = known || strcmp(name, ints[k].name) == 0;
         if (!known) return usage_error("unknown option '%s'%s", arg, "");
@@ -155,6 +205,14 @@ int main(int argc, char **argv) {
         }
         if (strcmp(name, "--bind") == 0) {
             opt.bind = value;
+        } else if (strcmp(name, "--model") == 0) {
+            int rc = add_model(&opt, owned, names, value);
+            if (rc != 0) {
+                free_models(owned, opt.n_models);
+                return rc;
+            }
+        } else if (strcmp(name, "--model-backend") == 0) {
+            opt.model_backend = value;
         } else if (strcmp(name, "--ready-file") == 0) {
             ready_file = value;
         } else if (strcmp(name, "--session-ttl") == 0) {
@@ -193,6 +251,7 @@ int main(int argc, char **argv) {
     pan_server *srv = NULL;
     if (pan_server_create(&opt, &srv) != PAN_OK) {
         fprintf(stderr, "pan-server: %s\n", pan_error_message());
+        free_models(owned, opt.n_models);
         return 1;
     }
     g_server = srv;
@@ -206,6 +265,7 @@ int main(int argc, char **argv) {
     const char *endpoint = pan_server_endpoint(srv);
     if (ready_file && write_ready_file(ready_file, endpoint) != 0) {
         pan_server_destroy(srv);
+        free_models(owned, opt.n_models);
         return 1;
     }
     fprintf(stderr, "pan-server: listening on %s\n", endpoint);
@@ -216,5 +276,6 @@ int main(int argc, char **argv) {
     signal(SIGTERM, SIG_IGN);
     g_server = NULL;
     pan_server_destroy(srv);
+    free_models(owned, opt.n_models);
     return st == PAN_OK ? 0 : 1;
 }

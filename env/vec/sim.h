@@ -15,9 +15,11 @@
  *   freshly reset simulation (pan_task_begin) before the observation is
  *   taken; goals[j] receives the episode's goal.
  * - snapshot_size / save / load: an opaque blob of the whole simulation
- *   state of one slot (a world: its pan_world_state; the model later: its
- *   KV cache and history). load of a blob saved by the same sim restores
- *   the slot exactly. copy(dst, src) = save + load without a blob.
+ *   state of one slot (a world: its pan_world_state; the model: its live
+ *   KV history, decoder window, RNG and pending state), whose size may
+ *   depend on the slot's current state. load of a blob saved by the same
+ *   sim restores the slot exactly; a blob that does not fit is DATA_LOSS
+ *   and changes nothing. copy(dst, src) = save + load without a blob.
  * - task_state: the state a task scores (the true state for a world, the
  *   detector's reading of the predicted frame for a model). true_state is
  *   optional (UNIMPLEMENTED for a model).
@@ -31,6 +33,7 @@
 #ifndef PAN_ENV_VEC_SIM_H
 #define PAN_ENV_VEC_SIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,7 +49,7 @@ typedef struct pan_sim_spaces {
 typedef struct pan_sim pan_sim;
 
 typedef struct pan_sim_vtable {
-    const char *kind; /* "world" (the model later: "model") */
+    const char *kind; /* "world" or "model" */
     void (*destroy)(pan_sim *sim);
 
     /* Starts an episode in each slots[j] from seeds[j], begins tasks[j]
@@ -61,9 +64,9 @@ typedef struct pan_sim_vtable {
                        const char *const *actions, pan_action_result *results,
                        uint8_t *const *frames, float *const *latents);
 
-    size_t (*snapshot_size)(const pan_sim *sim);
+    size_t (*snapshot_size)(const pan_sim *sim, int slot);
     pan_status (*save)(const pan_sim *sim, int slot, void *blob);
-    pan_status (*load)(pan_sim *sim, int slot, const void *blob);
+    pan_status (*load)(pan_sim *sim, int slot, const void *blob, size_t bytes);
     pan_status (*copy)(pan_sim *sim, int dst, int src);
 
     /* The current frame (H, W, 3) of a slot. */
@@ -91,6 +94,22 @@ struct pan_sim {
 pan_status pan_sim_world_create(const char *world,
                                 const pan_world_config *config, int slots,
                                 pan_sim **out);
+
+/* The world-model simulator (env/vec/sim_model.c): one GLP env per slot
+ * (core/model/glp.h) of the borrowed `model` (it must outlive the sim),
+ * with its own compute (backend, threads: core/compute.h). The ground-
+ * truth `world` supplies each episode's first frame from its seed (and
+ * the task's edits), parses actions for results, samples actions and
+ * detects objects in predicted frames for task_state. with_frames false
+ * is latent obs mode (no decoder). Q = queries, D = backbone dim.
+ * INVALID_ARGUMENT when the world's frame geometry (H, W, K) is not the
+ * model's (naming both). */
+struct pan_model;
+pan_status pan_sim_model_create(const struct pan_model *model,
+                                const char *world,
+                                const pan_world_config *config,
+                                bool with_frames, const char *backend,
+                                int threads, int slots, pan_sim **out);
 
 void pan_sim_destroy(pan_sim *sim);
 

@@ -99,7 +99,8 @@ static pan_status sim_world_step(pan_sim *sim, int n, const int *slots,
     return PAN_OK;
 }
 
-static size_t sim_world_snapshot_size(const pan_sim *sim) {
+static size_t sim_world_snapshot_size(const pan_sim *sim, int slot) {
+    (void)slot;
     return sizeof(pan_world_state);
 }
 
@@ -110,8 +111,13 @@ static pan_status sim_world_save(const pan_sim *sim, int slot, void *blob) {
     return status;
 }
 
-static pan_status sim_world_load(pan_sim *sim, int slot, const void *blob) {
+static pan_status sim_world_load(pan_sim *sim, int slot, const void *blob,
+                                 size_t bytes) {
     pan_world_state state;
+    if (bytes != sizeof state)
+        return pan_error_set(PAN_ERR_DATA_LOSS,
+                             "world snapshot: %zu bytes, expected %zu", bytes,
+                             sizeof state);
     memcpy(&state, blob, sizeof state);
     return pan_world_set_state(impl(sim)->worlds[slot], &state);
 }

@@ -2,6 +2,7 @@
 # simulators behind them (env/vec/sim.h).
 target_sources(pan_env PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sim_world.c
+  ${CMAKE_CURRENT_LIST_DIR}/sim_model.c
   ${CMAKE_CURRENT_LIST_DIR}/vec_env.c
   ${CMAKE_CURRENT_LIST_DIR}/vec_env_reset_step.c
   ${CMAKE_CURRENT_LIST_DIR}/vec_env_snapshot.c

@@ -217,6 +217,15 @@ static pan_status check_config(const pan_env_config *c) {
                              "env config: max_episode_steps = %d, expected "
                              ">= 0 (0 = never truncate)",
                              c->max_episode_steps);
+    if (c->model_threads < 0 || c->model_threads > 256)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "env config: model_threads = %d, expected 0..256 "
+                             "(0 = default)",
+                             c->model_threads);
+    if (c->model_backend &&
+        strnlen(c->model_backend, VEC_ENV_WORLD_NAME_MAX) >= VEC_ENV_WORLD_NAME_MAX)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "env config: model_backend name is too long");
     if (c->max_snapshots < 0)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "env config: max_snapshots = %d, expected >= 0",
@@ -262,13 +271,24 @@ pan_status pan_vec_env_create(const pan_env_config *config, pan_vec_env **out) {
     env->config = *config;
     snprintf(env->world, sizeof env->world, "%s", config->world);
     env->config.world = env->world;
+    snprintf(env->model_backend, sizeof env->model_backend, "%s",
+             config->model_backend ? config->model_backend : "");
+    env->config.model_backend =
+        config->model_backend ? env->model_backend : NULL;
     env->N = config->num_envs;
     int S = env->N < VEC_ENV_SCRATCH_MIN   ? VEC_ENV_SCRATCH_MIN
             : env->N > VEC_ENV_SCRATCH_MAX ? VEC_ENV_SCRATCH_MAX
                                            : env->N;
+    if (config->model) S = VEC_ENV_SCRATCH_MAX; /* rollouts batch 64 forks */
     env->scratch_slots = S;
-    status = pan_sim_world_create(env->world, &config->world_config, env->N + S,
-                                  &env->sim);
+    if (config->model)
+        status = pan_sim_model_create(
+            config->model, env->world, &config->world_config,
+            config->obs_mode == PAN_OBS_FULL, config->model_backend,
+            config->model_threads, env->N + S, &env->sim);
+    else
+        status = pan_sim_world_create(env->world, &config->world_config,
+                                      env->N + S, &env->sim);
     if (status != PAN_OK) {
         free(env);
         return status;

@@ -50,7 +50,8 @@ typedef struct vec_env_state {
 typedef struct vec_snapshot {
     uint64_t id;
     vec_env_state state; /* holds a task reference */
-    void *blob;          /* (snapshot_size) sim state */
+    void *blob;          /* (blob_bytes) sim state */
+    size_t blob_bytes;
     uint8_t *frames;     /* (K, H, W, 3), NULL in latent mode */
     float *latent;       /* (Q, D) */
 } vec_snapshot;
@@ -58,6 +59,7 @@ typedef struct vec_snapshot {
 struct pan_vec_env {
     pan_env_config config;
     char world[VEC_ENV_WORLD_NAME_MAX];
+    char model_backend[VEC_ENV_WORLD_NAME_MAX]; /* "" = NULL */
     pan_sim *sim;
     int N, scratch_slots;
     pan_sim_spaces sp;

@@ -76,7 +76,8 @@ static pan_status run_chunk(pan_vec_env *env, int b0, int nb,
     const int max_steps = env->config.max_episode_steps;
     for (int r = 0; r < nb; r++) {
         const vec_snapshot *snap = vec_env_find_snapshot(env, ids[b0 + r]);
-        pan_status status = env->sim->vtable->load(env->sim, N + r, snap->blob);
+        pan_status status = env->sim->vtable->load(env->sim, N + r, snap->blob,
+                                                     snap->blob_bytes);
         if (status != PAN_OK) return status;
         env->rows[r] = snap->state; /* a copy: holds no task reference */
     }

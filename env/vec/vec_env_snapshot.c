@@ -38,15 +38,17 @@ static size_t align16(size_t n) {
     return (n + 15) & ~(size_t)15;
 }
 
-static vec_snapshot *alloc_snapshot(const pan_vec_env *env) {
+static vec_snapshot *alloc_snapshot(const pan_vec_env *env, int slot) {
     size_t head = align16(sizeof(vec_snapshot));
-    size_t blob = align16(env->sim->vtable->snapshot_size(env->sim));
+    size_t blob_bytes = env->sim->vtable->snapshot_size(env->sim, slot);
+    size_t blob = align16(blob_bytes);
     size_t frames = env->last_frames ? align16(env->obs_frames) : 0;
     size_t latent = env->obs_latent * sizeof(float);
     unsigned char *p = calloc(1, head + blob + frames + latent);
     if (!p) return NULL;
     vec_snapshot *snap = (vec_snapshot *)p;
     snap->blob = p + head;
+    snap->blob_bytes = blob_bytes;
     snap->frames = env->last_frames ? p + head + blob : NULL;
     snap->latent = (float *)(p + head + blob + frames);
     return snap;
@@ -94,7 +96,7 @@ pan_status pan_vec_env_fork(pan_vec_env *env, int n, const int *env_index,
     vec_snapshot **made = env->snapshots + env->snapshot_count;
     for (int j = 0; j < n; j++) {
         int i = env_index[j];
-        made[j] = alloc_snapshot(env);
+        made[j] = alloc_snapshot(env, i);
         if (made[j])
             status = env->sim->vtable->save(env->sim, i, made[j]->blob);
         if (!made[j] || status != PAN_OK) {
@@ -147,7 +149,8 @@ pan_status pan_vec_env_restore(pan_vec_env *env, int n, const int *env_index,
     for (int j = 0; j < n; j++) {
         int i = env_index[j];
         const vec_snapshot *snap = vec_env_find_snapshot(env, ids[j]);
-        status = env->sim->vtable->load(env->sim, i, snap->blob);
+        status = env->sim->vtable->load(env->sim, i, snap->blob,
+                                        snap->blob_bytes);
         if (status != PAN_OK) return status;
         vec_env_state *st = &env->envs[i];
         vec_task_ref *old = st->task;

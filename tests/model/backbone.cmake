@@ -25,3 +25,11 @@ pan_add_test(test_swin_parity LABEL parity TIMEOUT 600
        ${CMAKE_CURRENT_BINARY_DIR}/reference/model_reference.bin)
 set_tests_properties(test_swin_parity PROPERTIES
   FIXTURES_REQUIRED pan_model_fixture)
+
+pan_add_test(test_glp_parity LABEL parity TIMEOUT 600
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_glp_parity.c
+          ${CMAKE_CURRENT_SOURCE_DIR}/../fixture.c
+  ARGS ${CMAKE_CURRENT_BINARY_DIR}/reference/model.safetensors
+       ${CMAKE_CURRENT_BINARY_DIR}/reference/model_reference.bin)
+set_tests_properties(test_glp_parity PROPERTIES
+  FIXTURES_REQUIRED pan_model_fixture)

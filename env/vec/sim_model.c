@@ -1,0 +1,285 @@
+/* env/vec/sim_model.c: the world-model simulator (env/vec/sim.h): one GLP
+ * env per slot (core/model/glp.h). The ground-truth world only supplies
+ * first frames, task edits, action parsing and sampling, and the detector;
+ * everything the agent sees after reset is the model's. Batches run in
+ * chunks of the GLP pool's max_batch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/compute.h"
+#include "core/model/glp.h"
+#include "env/task/task_internal.h"
+#include "env/vec/sim.h"
+
+#define SIM_MODEL_MAX_BATCH 64
+
+typedef struct sim_model {
+    const pan_model *m;
+    pan_compute *c;
+    pan_glp *g;
+    pan_world *world;        /* scratch world (first frames, parse, detect) */
+    pan_world_state *start;  /* (slots) each episode's first true state */
+    bool with_frames;
+    int max_batch;
+    size_t frame_bytes;      /* H * W * 3 */
+    uint8_t *first;          /* (max_batch, H, W, 3) reset frames */
+    uint8_t *task_frames;    /* (K, H, W, 3) frames of a task's edits */
+    const uint8_t **first_ptrs; /* (max_batch) */
+    pan_glp_action *items;   /* (max_batch) */
+} sim_model;
+
+static sim_model *impl(const pan_sim *sim) { return (sim_model *)sim->impl; }
+
+static void sim_model_destroy(pan_sim *sim) {
+    sim_model *sm = impl(sim);
+    if (sm) {
+        pan_glp_destroy(sm->g);
+        pan_compute_destroy(sm->c);
+        pan_world_destroy(sm->world);
+        free(sm->start);
+        free(sm->first);
+        free(sm->task_frames);
+        free(sm->first_ptrs);
+        free(sm->items);
+        free(sm);
+    }
+    free(sim);
+}
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+/* The first frame of slots[j]'s episode into sm->first[j]; its goal. */
+static pan_status first_frame(sim_model *sm, int slot, uint64_t seed,
+                              const pan_task *task, pan_goal *goal,
+                              uint8_t *frame) {
+    pan_status st = pan_world_reset(sm->world, seed, frame);
+    if (st != PAN_OK) return st;
+    if (task) {
+        st = task_begin_with_frames(task, sm->world, seed, sm->task_frames,
+                                    goal);
+        if (st == PAN_OK) st = pan_world_render(sm->world, frame);
+    } else {
+        memset(goal, 0, sizeof *goal);
+        goal->kind = PAN_TASK_NONE;
+    }
+    if (st == PAN_OK) st = pan_world_get_state(sm->world, &sm->start[slot]);
+    return st;
+}
+
+static pan_status sim_model_reset(pan_sim *sim, int n, const int *slots,
+                                  const uint64_t *seeds,
+                                  const pan_task *const *tasks, pan_goal *goals,
+                                  uint8_t *const *frames,
+                                  float *const *latents) {
+    sim_model *sm = impl(sim);
+    for (int at = 0; at < n; at += sm->max_batch) {
+        int b = min_int(n - at, sm->max_batch);
+        for (int j = 0; j < b; j++) {
+            pan_goal none;
+            uint8_t *frame = sm->first + (size_t)j * sm->frame_bytes;
+            pan_status st = first_frame(sm, slots[at + j], seeds[at + j],
+                                        tasks ? tasks[at + j] : NULL,
+                                        goals ? &goals[at + j] : &none, frame);
+            if (st != PAN_OK) return st;
+            sm->first_ptrs[j] = frame;
+        }
+        pan_status st = pan_glp_reset(sm->g, sm->c, b, slots + at,
+                                      sm->first_ptrs, seeds + at,
+                                      latents ? latents + at : NULL);
+        if (st != PAN_OK) return st;
+        for (int j = 0; frames && j < b; j++)
+            for (int k = 0; frames[at + j] && k < sim->spaces.K; k++)
+                memcpy(frames[at + j] + (size_t)k * sm->frame_bytes,
+                       sm->first_ptrs[j], sm->frame_bytes);
+    }
+    return PAN_OK;
+}
+
+static pan_status sim_model_step(pan_sim *sim, int n, const int *slots,
+                                 const char *const *actions,
+                                 pan_action_result *results,
+                                 uint8_t *const *frames,
+                                 float *const *latents) {
+    sim_model *sm = impl(sim);
+    for (int at = 0; at < n; at += sm->max_batch) {
+        int b = min_int(n - at, sm->max_batch);
+        for (int j = 0; j < b; j++)
+            sm->items[j] = (pan_glp_action){.slot = slots[at + j],
+                                            .text = actions[at + j],
+                                            .len = strlen(actions[at + j])};
+        pan_status st = pan_glp_step(sm->g, sm->c, b, sm->items,
+                                     sm->with_frames, frames ? frames + at : NULL,
+                                     latents ? latents + at : NULL);
+        if (st != PAN_OK) return st;
+    }
+    for (int j = 0; results && j < n; j++) {
+        pan_status st = pan_world_parse(sm->world, actions[j], &results[j]);
+        if (st != PAN_OK) return st;
+    }
+    return PAN_OK;
+}
+
+/* Snapshot: the episode's first true state, then the GLP slot. */
+static size_t sim_model_snapshot_size(const pan_sim *sim, int slot) {
+    return sizeof(pan_world_state) + pan_glp_snapshot_bytes(impl(sim)->g, slot);
+}
+
+static pan_status sim_model_save(const pan_sim *sim, int slot, void *blob) {
+    sim_model *sm = impl(sim);
+    memcpy(blob, &sm->start[slot], sizeof(pan_world_state));
+    return pan_glp_save(sm->g, slot, (unsigned char *)blob + sizeof(pan_world_state));
+}
+
+static pan_status sim_model_load(pan_sim *sim, int slot, const void *blob,
+                                 size_t bytes) {
+    sim_model *sm = impl(sim);
+    if (bytes < sizeof(pan_world_state))
+        return pan_error_set(PAN_ERR_DATA_LOSS,
+                             "model snapshot: %zu bytes is too short", bytes);
+    pan_status st = pan_glp_load(sm->g, slot,
+                                 (const unsigned char *)blob + sizeof(pan_world_state),
+                                 bytes - sizeof(pan_world_state));
+    if (st == PAN_OK) memcpy(&sm->start[slot], blob, sizeof(pan_world_state));
+    return st;
+}
+
+static pan_status sim_model_copy(pan_sim *sim, int dst, int src) {
+    sim_model *sm = impl(sim);
+    pan_status st = pan_glp_copy(sm->g, dst, src);
+    if (st == PAN_OK) sm->start[dst] = sm->start[src];
+    return st;
+}
+
+static pan_status sim_model_render(const pan_sim *sim, int slot,
+                                   uint8_t *frame) {
+    return pan_glp_last_frame(impl(sim)->g, slot, frame);
+}
+
+static pan_status sim_model_true_state(const pan_sim *sim, int slot,
+                                       pan_world_state *state) {
+    (void)sim, (void)slot, (void)state;
+    return pan_error_set(PAN_ERR_UNIMPLEMENTED,
+                         "true_state: a world-model env has no true state; "
+                         "its task state is what the detector reads from the "
+                         "predicted frame");
+}
+
+/* What the world's detector reads from the slot's last predicted frame. */
+static pan_status sim_model_task_state(const pan_sim *sim, int slot,
+                                       pan_world_state *state) {
+    sim_model *sm = impl(sim);
+    uint8_t *frame = sm->task_frames; /* scratch: one frame */
+    pan_status st = pan_glp_last_frame(sm->g, slot, frame);
+    if (st == PAN_OK) st = pan_world_detect(sm->world, frame, state);
+    return st;
+}
+
+/* Samples for the detected state when the world accepts it, else for the
+ * episode's first state. */
+static pan_status sim_model_sample(const pan_sim *sim, int slot, uint64_t *rng,
+                                   pan_split split, char *buf, size_t size) {
+    sim_model *sm = impl(sim);
+    pan_world_state detected, state = sm->start[slot];
+    if (sim_model_task_state(sim, slot, &detected) == PAN_OK) {
+        state.n_objects = detected.n_objects;
+        memcpy(state.objects, detected.objects, sizeof state.objects);
+        state.brightness = detected.brightness;
+    }
+    if (pan_world_set_state(sm->world, &state) != PAN_OK) {
+        pan_status st = pan_world_set_state(sm->world, &sm->start[slot]);
+        if (st != PAN_OK) return st;
+    }
+    return pan_world_sample_action(sm->world, rng, split, buf, size);
+}
+
+static const pan_sim_vtable sim_model_vtable = {
+    .kind = "model",
+    .destroy = sim_model_destroy,
+    .reset = sim_model_reset,
+    .step = sim_model_step,
+    .snapshot_size = sim_model_snapshot_size,
+    .save = sim_model_save,
+    .load = sim_model_load,
+    .copy = sim_model_copy,
+    .render = sim_model_render,
+    .true_state = sim_model_true_state,
+    .task_state = sim_model_task_state,
+    .sample_action = sim_model_sample,
+};
+
+static pan_status check_geometry(const pan_model *m, const pan_world_config *wc) {
+    const pan_frame_config *f = &m->config.frame;
+    if (f->width != wc->width || f->height != wc->height ||
+        f->chunk_frames != wc->frames_per_step || f->channels != 3)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "model env: the model renders %dx%d frames, %d "
+                             "per step (%d channels); the world is configured "
+                             "for %dx%d, %d per step",
+                             f->width, f->height, f->chunk_frames, f->channels,
+                             wc->width, wc->height, wc->frames_per_step);
+    return PAN_OK;
+}
+
+static pan_status alloc_model(pan_sim *sim, sim_model *sm, const char *world,
+                              const pan_world_config *config,
+                              const char *backend, int threads) {
+    int slots = sim->slots;
+    pan_status st = pan_world_create(world, config, &sm->world);
+    if (st != PAN_OK) return st;
+    st = pan_compute_create(&sm->c, &(pan_compute_options){
+                                        .backend = backend ? backend : "auto",
+                                        .n_threads = threads});
+    if (st == PAN_OK) st = pan_glp_create(&sm->g, sm->m, slots, sm->max_batch);
+    if (st != PAN_OK) return st;
+    sm->start = calloc((size_t)slots, sizeof *sm->start);
+    sm->first = malloc((size_t)sm->max_batch * sm->frame_bytes);
+    sm->task_frames = malloc((size_t)config->frames_per_step * sm->frame_bytes);
+    sm->first_ptrs = calloc((size_t)sm->max_batch, sizeof *sm->first_ptrs);
+    sm->items = calloc((size_t)sm->max_batch, sizeof *sm->items);
+    if (!sm->start || !sm->first || !sm->task_frames || !sm->first_ptrs ||
+        !sm->items)
+        return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
+                             "model env: out of memory for %d slots", slots);
+    return PAN_OK;
+}
+
+pan_status pan_sim_model_create(const pan_model *model, const char *world,
+                                const pan_world_config *config,
+                                bool with_frames, const char *backend,
+                                int threads, int slots, pan_sim **out) {
+    if (!model || !world || !config || !out || slots < 1)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "sim model create: model, world, config and out "
+                             "must not be NULL and slots (%d) must be >= 1",
+                             slots);
+    pan_status st = check_geometry(model, config);
+    if (st != PAN_OK) return st;
+    pan_sim *sim = calloc(1, sizeof *sim);
+    sim_model *sm = calloc(1, sizeof *sm);
+    if (!sim || !sm) {
+        free(sim);
+        free(sm);
+        return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
+                             "sim model create: out of memory");
+    }
+    sim->vtable = &sim_model_vtable;
+    sim->slots = slots;
+    sim->impl = sm;
+    sm->m = model;
+    sm->with_frames = with_frames;
+    sm->max_batch = min_int(slots, SIM_MODEL_MAX_BATCH);
+    sm->frame_bytes = (size_t)config->width * (size_t)config->height * 3;
+    st = alloc_model(sim, sm, world, config, backend, threads);
+    if (st != PAN_OK) {
+        sim_model_destroy(sim);
+        return st;
+    }
+    sim->world_config = pan_world_get_config(sm->world);
+    sim->spaces = (pan_sim_spaces){.K = config->frames_per_step,
+                                   .H = config->height,
+                                   .W = config->width,
+                                   .Q = model->config.backbone.queries,
+                                   .D = model->config.backbone.dim};
+    *out = sim;
+    return PAN_OK;
+}
