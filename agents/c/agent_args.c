@@ -28,6 +28,7 @@ int agent_args_parse(int argc, char **argv, const char *usage, agent_config *cfg
         {"timeout", required_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"world", required_argument, NULL, 'w'},
+        {"model", required_argument, NULL, 'M'},
         {"task", required_argument, NULL, 't'},
         {"split", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
@@ -66,6 +67,10 @@ int agent_args_parse(int argc, char **argv, const char *usage, agent_config *cfg
         case 'w':
             if (!extra->allow_world) bad = "--world does not apply to this agent";
             extra->world = optarg;
+            break;
+        case 'M':
+            if (!extra->allow_world) bad = "--model does not apply to this agent";
+            extra->model = optarg;
             break;
         case 't':
             if (!extra->allow_task) bad = "--task does not apply to this agent";

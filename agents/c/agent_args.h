@@ -6,15 +6,15 @@
  * tcp://127.0.0.1:5555, 10 episodes, seed 0, 1 env, the server's episode
  * length, 10000 ms) and returns 0, or prints the problem and the agent's
  * usage and returns 2 (usage) / -1 (--help printed, exit 0). `extra` gets
- * the options the agent adds itself (`world`, `task`, `split`). */
+ * the options the agent adds itself (`world` or `model`, `task`, `split`). */
 #ifndef PAN_AGENTS_C_AGENT_ARGS_H
 #define PAN_AGENTS_C_AGENT_ARGS_H
 
 #include "agents/c/agent_loop.h"
 
 typedef struct agent_extra {
-    bool allow_world, allow_task, allow_split;
-    const char *world, *task, *split;
+    bool allow_world, allow_task, allow_split; /* allow_world: --model too */
+    const char *world, *model, *task, *split;
 } agent_extra;
 
 int agent_args_parse(int argc, char **argv, const char *usage, agent_config *cfg,

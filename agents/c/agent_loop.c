@@ -159,7 +159,8 @@ int agent_run(const agent_config *cfg, agent_policy_fn policy, void *ctx,
         fprintf(stderr, "agent: %s\n", pan_error_message());
         return 1;
     }
-    pan_client_make_args ma = pan_client_make_args_default(cfg->world);
+    pan_client_make_args ma = pan_client_make_args_default(cfg->model ? NULL : cfg->world);
+    ma.model = cfg->model;
     ma.num_envs = cfg->num_envs;
     ma.obs_mode = cfg->obs_mode;
     ma.max_episode_steps = cfg->max_episode_steps;

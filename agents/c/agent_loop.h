@@ -30,7 +30,8 @@
 typedef struct agent_config {
     const char *endpoint;
     int timeout_ms;
-    const char *world;
+    const char *world;             /* or NULL with model */
+    const char *model;             /* a model the server serves, or NULL */
     const char *obs_mode;          /* "full" | "latent" */
     const char *task;              /* NULL: none sent */
     int num_envs;

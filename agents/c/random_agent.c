@@ -2,19 +2,22 @@
  * sampler (SAMPLE) over ZeroMQ; prints each episode's return and length
  * and a summary. Reproducible: the same seed gives the same output.
  *
- *   pan-random-agent --endpoint E --world tabletop|rooms --episodes N
- *       --seed S [--num-envs N] [--task T] [--split train|heldout|any]
- *       [--max-episode-steps N] [--timeout MS] [--quiet]
+ *   pan-random-agent --endpoint E (--world tabletop|rooms | --model NAME)
+ *       --episodes N --seed S [--num-envs N] [--task T]
+ *       [--split train|heldout|any] [--max-episode-steps N] [--timeout MS]
+ *       [--quiet]
  *
- * Tabletop episodes get the task "random" unless --task says otherwise,
- * so returns mean something; rooms has no tasks. */
+ * Tabletop episodes (and world-model episodes, whose first frames and
+ * tasks come from tabletop) get the task "random" unless --task says
+ * otherwise, so returns mean something; rooms has no tasks. */
 #include <stdio.h>
 #include <string.h>
 
 #include "agents/c/agent_args.h"
 
 static const char usage[] =
-    "usage: pan-random-agent --endpoint E --world tabletop|rooms --episodes N --seed S\n"
+    "usage: pan-random-agent --endpoint E (--world tabletop|rooms | --model NAME)\n"
+    "         --episodes N --seed S\n"
     "         [--num-envs N] [--task T] [--split train|heldout|any]\n"
     "         [--max-episode-steps N] [--timeout MS] [--quiet]\n";
 
@@ -41,16 +44,22 @@ int main(int argc, char **argv) {
     agent_extra extra = {.allow_world = true, .allow_task = true, .allow_split = true};
     int rc = agent_args_parse(argc, argv, usage, &cfg, &extra);
     if (rc) return rc < 0 ? 0 : rc;
-    if (!extra.world) {
-        fprintf(stderr, "%s: --world is required\n%s", argv[0], usage);
+    if (!extra.world == !extra.model) {
+        fprintf(stderr, "%s: give one of --world and --model\n%s", argv[0], usage);
         return 2;
     }
     cfg.world = extra.world;
-    cfg.obs_mode = "latent"; /* the sampler needs no pixels */
-    cfg.task = extra.task ? extra.task : strcmp(extra.world, "tabletop") == 0 ? "random" : NULL;
+    cfg.model = extra.model;
+    /* the sampler needs no pixels; a model renders them (its detector and
+     * sampler read the predicted frames) */
+    cfg.obs_mode = extra.model ? "full" : "latent";
+    bool tabletop = extra.model || strcmp(extra.world, "tabletop") == 0;
+    cfg.task = extra.task ? extra.task : tabletop ? "random" : NULL;
     random_ctx ctx = {.split = extra.split};
-    printf("random agent: world %s, %d envs, %d episodes, seed %llu, task %s\n", cfg.world,
-           cfg.num_envs, cfg.episodes, (unsigned long long)cfg.seed, cfg.task ? cfg.task : "none");
+    printf("random agent: %s %s, %d envs, %d episodes, seed %llu, task %s\n",
+           extra.model ? "model" : "world", extra.model ? cfg.model : cfg.world,
+           cfg.num_envs, cfg.episodes, (unsigned long long)cfg.seed,
+           cfg.task ? cfg.task : "none");
     agent_summary sum;
     return agent_run(&cfg, sample_policy, &ctx, &sum);
 }

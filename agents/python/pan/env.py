@@ -2,7 +2,9 @@
 gymnasium.Env API.
 
 Contract
-- PanEnv(world, endpoint, ...) opens a session of ONE env on the server
+- PanEnv(world, endpoint, ..., model=None) opens a session of ONE env on
+  the server: the ground-truth `world`, or with model="NAME" a world model
+  the server serves (HELLO 'models'; pan-server --model)
   (MAKE with num_envs 1 and autoreset disabled: a single env never resets
   by itself; stepping after the episode ended raises FailedPreconditionError
   until reset). close() ends the session and, unless a Client was passed
@@ -144,7 +146,8 @@ class PanEnv(_SessionOps, _EnvBase):
     def __init__(self, world="tabletop", endpoint=DEFAULT_ENDPOINT,
                  obs_mode="full", max_episode_steps=50, width=None,
                  height=None, frames_per_step=None, render_mode=None,
-                 task=None, timeout_ms=DEFAULT_TIMEOUT_MS, client=None):
+                 task=None, timeout_ms=DEFAULT_TIMEOUT_MS, client=None,
+                 model=None):
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"PanEnv: render_mode must be None or "
                              f"'rgb_array', found {render_mode!r}")
@@ -160,7 +163,7 @@ class PanEnv(_SessionOps, _EnvBase):
                                autoreset_mode="disabled",
                                max_episode_steps=max_episode_steps,
                                width=width, height=height,
-                               frames_per_step=frames_per_step)
+                               frames_per_step=frames_per_step, model=model)
             self.action_space, self.observation_space = \
                 from_description(self._session.spaces)
         except BaseException:

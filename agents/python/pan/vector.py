@@ -167,7 +167,7 @@ class PanVectorEnv(_SessionOps, _VectorEnvBase):
                  obs_mode="full", autoreset_mode="next_step",
                  max_episode_steps=50, width=None, height=None,
                  frames_per_step=None, render_mode=None, task=None,
-                 timeout_ms=DEFAULT_TIMEOUT_MS, client=None):
+                 timeout_ms=DEFAULT_TIMEOUT_MS, client=None, model=None):
         if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise ValueError(f"PanVectorEnv: num_envs must be an int >= 1, "
                              f"found {num_envs!r}")
@@ -190,7 +190,7 @@ class PanVectorEnv(_SessionOps, _VectorEnvBase):
                                obs_mode=obs_mode, autoreset_mode=mode,
                                max_episode_steps=max_episode_steps,
                                width=width, height=height,
-                               frames_per_step=frames_per_step)
+                               frames_per_step=frames_per_step, model=model)
             self.single_action_space, self.single_observation_space = \
                 from_description(self._session.spaces)
         except BaseException:
