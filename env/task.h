@@ -21,6 +21,14 @@
  *   (for the centre: its centre within that distance of the table's
  *   centre). Reward 1 on a step where it holds, else 0; the env terminates
  *   the episode on success.
+ * - The goal-latent task ("latent: random" or "latent: <a place goal in
+ *   words>"; world-model envs only): the same goal and begin as "place",
+ *   but scored on latents: the env renders the goal image (the world with
+ *   the object moved to its place target, pan_task_goal_state) and encodes
+ *   it as the model encodes observations; reward = -d, d = |latent -
+ *   goal_latent|^2 / |goal_latent|^2, success when d <=
+ *   PAN_TASK_LATENT_TOLERANCE. Without a goal latent evaluation is
+ *   FAILED_PRECONDITION.
  * - Errors: INVALID_ARGUMENT for a goal text the task does not understand
  *   (message says what is accepted), NOT_FOUND for a world without tasks.
  *   Nothing changes on error.
@@ -40,8 +48,13 @@
 
 typedef enum pan_task_kind {
     PAN_TASK_NONE = 0,   /* no goal: reward 0, never succeeds */
-    PAN_TASK_PLACE       /* tabletop: put an object at a place */
+    PAN_TASK_PLACE,      /* tabletop: put an object at a place */
+    PAN_TASK_GOAL_LATENT /* reach the latent of the place goal's image */
 } pan_task_kind;
+
+/* A goal-latent task succeeds when the latent's normalised squared
+ * distance to the goal latent is at most this. */
+#define PAN_TASK_LATENT_TOLERANCE 0.05f
 
 typedef enum pan_place {
     PAN_PLACE_TOP_LEFT = 0, PAN_PLACE_TOP_RIGHT,
@@ -63,6 +76,7 @@ typedef struct pan_task_input {
     const pan_world_state *state; /* true or detected state */
     const float *latent;          /* (Q, D) or NULL */
     int latent_size;              /* Q * D */
+    const float *goal_latent;     /* (Q, D): the goal image's latent, or NULL */
 } pan_task_input;
 
 typedef struct pan_task pan_task;
@@ -88,6 +102,16 @@ pan_status pan_task_parse_goal(const char *world_name, const char *text,
  * at its place is moved away. Leaves world steps at 0. */
 pan_status pan_task_begin(const pan_task *task, pan_world *world,
                           uint64_t seed, pan_goal *goal);
+
+/* Whether episodes of this task need a goal latent from the env. */
+bool pan_task_needs_goal_latent(const pan_task *task);
+
+/* The goal image's state for a place or goal-latent goal: the world's
+ * current state with the goal's object (the first visible one of its
+ * colour and shape) moved to its place target. NOT_FOUND when the object
+ * is not on the table. */
+pan_status pan_task_goal_state(const pan_goal *goal, const pan_world *world,
+                               pan_world_state *state);
 
 /* Scores `in` against `goal`. */
 pan_status pan_task_evaluate(const pan_goal *goal, const pan_world_config *config,

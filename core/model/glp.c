@@ -237,6 +237,22 @@ pan_status pan_glp_reset(pan_glp *g, pan_compute *c, int n, const int *slots,
     return PAN_OK;
 }
 
+pan_status pan_glp_encode(pan_glp *g, pan_compute *c, int n,
+                          const uint8_t *const *frames, float *const *tokens) {
+    if (!g || !c || !frames || !tokens)
+        return BAD("glp encode: arguments must not be NULL");
+    if (n < 1 || n > g->max_batch)
+        return BAD("glp encode: n must be 1..%d, got %d", g->max_batch, n);
+    for (int j = 0; j < n; j++)
+        if (!frames[j] || !tokens[j])
+            return BAD("glp encode: item %d: frame or tokens is NULL", j);
+    pan_status st = glp_encode_frames(g, c, n, frames, g->latent, g->tokens);
+    size_t tok = (size_t)g->S * (size_t)g->d;
+    for (int j = 0; st == PAN_OK && j < n; j++)
+        memcpy(tokens[j], g->tokens + (size_t)j * tok, sizeof(float) * tok);
+    return st;
+}
+
 pan_status pan_glp_last_frame(const pan_glp *g, int slot, uint8_t *frame) {
     if (!g || !frame) return BAD("glp last frame: g and frame must not be NULL");
     if (slot < 0 || slot >= g->slots)

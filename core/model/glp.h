@@ -67,6 +67,11 @@ pan_status pan_glp_step(pan_glp *g, pan_compute *c, int n,
 
 pan_status pan_glp_last_frame(const pan_glp *g, int slot, uint8_t *frame);
 
+/* h(o) = ViT(VAE.encode(o)) of n <= max_batch frames (H, W, 3) u8 into
+ * tokens[j] (S, d), as an observed frame is encoded; no slot changes. */
+pan_status pan_glp_encode(pan_glp *g, pan_compute *c, int n,
+                          const uint8_t *const *frames, float *const *tokens);
+
 size_t pan_glp_snapshot_bytes(const pan_glp *g, int slot);
 pan_status pan_glp_save(const pan_glp *g, int slot, void *blob);
 pan_status pan_glp_load(pan_glp *g, int slot, const void *blob, size_t bytes);

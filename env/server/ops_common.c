@@ -163,7 +163,7 @@ const char *pan_server_model_name(const pan_server *srv,
 void pan_pack_metadata(msgpack_packer *pk, const pan_env_config *cfg,
                        const pan_env_spaces *sp, bool with_session,
                        const char *model_name) {
-    char latent[240], tasks[400];
+    char latent[240], tasks[560];
     const pan_model *m = cfg->model;
     msgpack_pack_map(pk, (with_session ? 11 : 8) + (m ? 3 : 0));
     if (m) {
@@ -193,6 +193,12 @@ void pan_pack_metadata(msgpack_packer *pk, const pan_env_config *cfg,
                  "at reset, then the predicted next state; Q = %d, D = %d "
                  "(docs/swin_dpm.md)%s", (int)sp->latent.shape[0],
                  (int)sp->latent.shape[1], m->trained ? "" : "; UNTRAINED model");
+    if (m) {
+        size_t used = strlen(tasks);
+        snprintf(tasks + used, sizeof tasks - used, "; and for the model, "
+                 "\"latent: \" before random or a goal: scored by the "
+                 "latent's distance to the goal image's latent");
+    }
     pan_proto_pack_cstr(pk, "latent");
     pan_proto_pack_cstr(pk, latent);
     pan_proto_pack_cstr(pk, "render_modes");

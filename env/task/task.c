@@ -55,6 +55,18 @@ pan_status pan_task_create(const char *world_name, const char *spec,
                              "task: the task text is longer than %d bytes",
                              PAN_WORLD_ACTION_MAX);
     pan_task t = {.world = world, .mode = TASK_MODE_NONE};
+    const char *rest = spec ? task_latent_rest(spec) : NULL;
+    if (rest) {
+        if (world == TASK_WORLD_ROOMS || spec_is(rest, "") ||
+            spec_is(rest, "none"))
+            return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                                 "task '%.64s': a goal-latent task needs a "
+                                 "tabletop goal: \"latent: random\" or "
+                                 "\"latent: put the red circle in the top "
+                                 "left corner\"", spec);
+        t.latent = true;
+        spec = rest;
+    }
     if (!spec || spec_is(spec, "") || spec_is(spec, "none")) {
         t.mode = TASK_MODE_NONE;
     } else if (world == TASK_WORLD_ROOMS) {
@@ -69,7 +81,7 @@ pan_status pan_task_create(const char *world_name, const char *spec,
         if (status != PAN_OK) return status;
         t.mode = TASK_MODE_GOAL;
     }
-    snprintf(t.spec, sizeof t.spec, "%s",
+    snprintf(t.spec, sizeof t.spec, "%s%.110s", t.latent ? "latent: " : "",
              t.mode == TASK_MODE_NONE     ? "none"
              : t.mode == TASK_MODE_RANDOM ? "random"
                                           : t.goal.text);
@@ -106,7 +118,9 @@ pan_status pan_task_parse_goal(const char *world_name, const char *text,
                              "task: the goal text is longer than %d bytes",
                              PAN_WORLD_ACTION_MAX);
     pan_goal parsed;
-    status = task_place_parse(text, &parsed);
+    const char *rest = task_latent_rest(text);
+    status = task_place_parse(rest ? rest : text, &parsed);
+    if (status == PAN_OK && rest) task_latent_goal(&parsed);
     if (status == PAN_OK) *goal = parsed;
     return status;
 }
@@ -139,7 +153,13 @@ pan_status task_begin_with_frames(const pan_task *task, pan_world *world,
         goal->kind = PAN_TASK_NONE;
         return PAN_OK;
     }
-    return task_place_begin(task, world, seed, frames, goal);
+    status = task_place_begin(task, world, seed, frames, goal);
+    if (status == PAN_OK && task->latent) task_latent_goal(goal);
+    return status;
+}
+
+bool pan_task_needs_goal_latent(const pan_task *task) {
+    return task && task->latent;
 }
 
 pan_status pan_task_evaluate(const pan_goal *goal,
@@ -155,10 +175,12 @@ pan_status pan_task_evaluate(const pan_goal *goal,
         *success = false;
         return PAN_OK;
     }
+    if (goal->kind == PAN_TASK_GOAL_LATENT)
+        return task_latent_evaluate(goal, in, reward, success);
     if (goal->kind != PAN_TASK_PLACE)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "task evaluate: goal kind %d, expected none (0) "
-                             "or place (1)",
+                             "task evaluate: goal kind %d, expected none (0), "
+                             "place (1) or goal latent (2)",
                              (int)goal->kind);
     pan_status status = task_place_check_goal(goal, "task evaluate");
     if (status != PAN_OK) return status;

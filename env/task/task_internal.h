@@ -28,6 +28,7 @@ typedef enum task_mode {
 struct pan_task {
     task_world world;
     task_mode mode;
+    bool latent;                  /* "latent: ...": a goal-latent task */
     pan_goal goal;                /* TASK_MODE_GOAL */
     char spec[PAN_TASK_TEXT_MAX]; /* "none", "random" or the goal's text */
 };
@@ -53,6 +54,14 @@ pan_status task_place_begin(const pan_task *task, pan_world *world,
 pan_status task_begin_with_frames(const pan_task *task, pan_world *world,
                                   uint64_t seed, uint8_t *frames,
                                   pan_goal *goal);
+/* "latent:" prefix of a spec or goal text: the rest after it, or NULL. */
+const char *task_latent_rest(const char *text);
+/* Makes a begun place goal a goal-latent one (kind and text). */
+void task_latent_goal(pan_goal *goal);
+/* Reward and success of a goal-latent goal. */
+pan_status task_latent_evaluate(const pan_goal *goal, const pan_task_input *in,
+                                float *reward, bool *success);
+
 /* Does the goal hold in `state` for frames of `config`? */
 bool task_place_holds(const pan_goal *goal, const pan_world_config *config,
                       const pan_world_state *state);

@@ -75,6 +75,9 @@ typedef struct pan_sim_vtable {
                              pan_world_state *state);
     pan_status (*task_state)(const pan_sim *sim, int slot,
                              pan_world_state *state);
+    /* The goal latent (Q, D) of the slot's episode for goal-latent tasks,
+     * NULL if none; the vtable entry is NULL for sims without them. */
+    const float *(*goal_latent)(const pan_sim *sim, int slot);
     /* A random action for the slot's current state, from *rng. */
     pan_status (*sample_action)(const pan_sim *sim, int slot, uint64_t *rng,
                                 pan_split split, char *buf, size_t size);

@@ -19,6 +19,12 @@ typedef struct sim_model {
     pan_glp *g;
     pan_world *world;        /* scratch world (first frames, parse, detect) */
     pan_world_state *start;  /* (slots) each episode's first true state */
+    float *goal;             /* (slots, Q, D) goal latents (goal-latent tasks) */
+    int32_t *has_goal;       /* (slots) */
+    size_t goal_floats;      /* Q * D */
+    uint8_t *goal_frames;    /* (max_batch, H, W, 3) goal images */
+    const uint8_t **goal_ptrs; /* (max_batch) */
+    float **goal_out;        /* (max_batch) */
     bool with_frames;
     int max_batch;
     size_t frame_bytes;      /* H * W * 3 */
@@ -37,6 +43,11 @@ static void sim_model_destroy(pan_sim *sim) {
         pan_compute_destroy(sm->c);
         pan_world_destroy(sm->world);
         free(sm->start);
+        free(sm->goal);
+        free(sm->has_goal);
+        free(sm->goal_frames);
+        free(sm->goal_ptrs);
+        free(sm->goal_out);
         free(sm->first);
         free(sm->task_frames);
         free(sm->first_ptrs);
@@ -47,6 +58,17 @@ static void sim_model_destroy(pan_sim *sim) {
 }
 
 static int min_int(int a, int b) { return a < b ? a : b; }
+
+/* The goal image of a goal-latent goal into `frame` (the world is left at
+ * the goal state: it is scratch). */
+static pan_status goal_frame(sim_model *sm, const pan_goal *goal,
+                             uint8_t *frame) {
+    pan_world_state state;
+    pan_status st = pan_task_goal_state(goal, sm->world, &state);
+    if (st == PAN_OK) st = pan_world_set_state(sm->world, &state);
+    if (st == PAN_OK) st = pan_world_render(sm->world, frame);
+    return st;
+}
 
 /* The first frame of slots[j]'s episode into sm->first[j]; its goal. */
 static pan_status first_frame(sim_model *sm, int slot, uint64_t seed,
@@ -63,6 +85,7 @@ static pan_status first_frame(sim_model *sm, int slot, uint64_t seed,
         goal->kind = PAN_TASK_NONE;
     }
     if (st == PAN_OK) st = pan_world_get_state(sm->world, &sm->start[slot]);
+    sm->has_goal[slot] = st == PAN_OK && goal->kind == PAN_TASK_GOAL_LATENT;
     return st;
 }
 
@@ -73,19 +96,30 @@ static pan_status sim_model_reset(pan_sim *sim, int n, const int *slots,
                                   float *const *latents) {
     sim_model *sm = impl(sim);
     for (int at = 0; at < n; at += sm->max_batch) {
-        int b = min_int(n - at, sm->max_batch);
+        int b = min_int(n - at, sm->max_batch), n_goals = 0;
         for (int j = 0; j < b; j++) {
             pan_goal none;
+            pan_goal *goal = goals ? &goals[at + j] : &none;
+            int slot = slots[at + j];
             uint8_t *frame = sm->first + (size_t)j * sm->frame_bytes;
-            pan_status st = first_frame(sm, slots[at + j], seeds[at + j],
-                                        tasks ? tasks[at + j] : NULL,
-                                        goals ? &goals[at + j] : &none, frame);
-            if (st != PAN_OK) return st;
+            pan_status st = first_frame(sm, slot, seeds[at + j],
+                                        tasks ? tasks[at + j] : NULL, goal,
+                                        frame);
             sm->first_ptrs[j] = frame;
+            if (st == PAN_OK && sm->has_goal[slot]) {
+                uint8_t *g = sm->goal_frames + (size_t)n_goals * sm->frame_bytes;
+                st = goal_frame(sm, goal, g);
+                sm->goal_ptrs[n_goals] = g;
+                sm->goal_out[n_goals++] = sm->goal + (size_t)slot * sm->goal_floats;
+            }
+            if (st != PAN_OK) return st;
         }
         pan_status st = pan_glp_reset(sm->g, sm->c, b, slots + at,
                                       sm->first_ptrs, seeds + at,
                                       latents ? latents + at : NULL);
+        if (st == PAN_OK && n_goals > 0)
+            st = pan_glp_encode(sm->g, sm->c, n_goals, sm->goal_ptrs,
+                                sm->goal_out);
         if (st != PAN_OK) return st;
         for (int j = 0; frames && j < b; j++)
             for (int k = 0; frames[at + j] && k < sim->spaces.K; k++)
@@ -119,35 +153,70 @@ static pan_status sim_model_step(pan_sim *sim, int n, const int *slots,
     return PAN_OK;
 }
 
-/* Snapshot: the episode's first true state, then the GLP slot. */
+/* Snapshot: the episode's first true state and goal latent, then the GLP
+ * slot. */
+typedef struct model_blob_head {
+    pan_world_state start;
+    int32_t has_goal, reserved;
+} model_blob_head;
+
+static size_t head_bytes(const sim_model *sm) {
+    return sizeof(model_blob_head) + sizeof(float) * sm->goal_floats;
+}
+
 static size_t sim_model_snapshot_size(const pan_sim *sim, int slot) {
-    return sizeof(pan_world_state) + pan_glp_snapshot_bytes(impl(sim)->g, slot);
+    return head_bytes(impl(sim)) + pan_glp_snapshot_bytes(impl(sim)->g, slot);
 }
 
 static pan_status sim_model_save(const pan_sim *sim, int slot, void *blob) {
     sim_model *sm = impl(sim);
-    memcpy(blob, &sm->start[slot], sizeof(pan_world_state));
-    return pan_glp_save(sm->g, slot, (unsigned char *)blob + sizeof(pan_world_state));
+    model_blob_head h = {.start = sm->start[slot], .has_goal = sm->has_goal[slot]};
+    memcpy(blob, &h, sizeof h);
+    memcpy((unsigned char *)blob + sizeof h,
+           sm->goal + (size_t)slot * sm->goal_floats,
+           sizeof(float) * sm->goal_floats);
+    return pan_glp_save(sm->g, slot, (unsigned char *)blob + head_bytes(sm));
 }
 
 static pan_status sim_model_load(pan_sim *sim, int slot, const void *blob,
                                  size_t bytes) {
     sim_model *sm = impl(sim);
-    if (bytes < sizeof(pan_world_state))
+    model_blob_head h;
+    if (bytes < head_bytes(sm))
         return pan_error_set(PAN_ERR_DATA_LOSS,
                              "model snapshot: %zu bytes is too short", bytes);
+    memcpy(&h, blob, sizeof h);
+    if (h.has_goal != 0 && h.has_goal != 1)
+        return pan_error_set(PAN_ERR_DATA_LOSS,
+                             "model snapshot: damaged header");
     pan_status st = pan_glp_load(sm->g, slot,
-                                 (const unsigned char *)blob + sizeof(pan_world_state),
-                                 bytes - sizeof(pan_world_state));
-    if (st == PAN_OK) memcpy(&sm->start[slot], blob, sizeof(pan_world_state));
-    return st;
+                                 (const unsigned char *)blob + head_bytes(sm),
+                                 bytes - head_bytes(sm));
+    if (st != PAN_OK) return st;
+    sm->start[slot] = h.start;
+    sm->has_goal[slot] = h.has_goal;
+    memcpy(sm->goal + (size_t)slot * sm->goal_floats,
+           (const unsigned char *)blob + sizeof h,
+           sizeof(float) * sm->goal_floats);
+    return PAN_OK;
 }
 
 static pan_status sim_model_copy(pan_sim *sim, int dst, int src) {
     sim_model *sm = impl(sim);
     pan_status st = pan_glp_copy(sm->g, dst, src);
-    if (st == PAN_OK) sm->start[dst] = sm->start[src];
-    return st;
+    if (st != PAN_OK || dst == src) return st;
+    sm->start[dst] = sm->start[src];
+    sm->has_goal[dst] = sm->has_goal[src];
+    memcpy(sm->goal + (size_t)dst * sm->goal_floats,
+           sm->goal + (size_t)src * sm->goal_floats,
+           sizeof(float) * sm->goal_floats);
+    return PAN_OK;
+}
+
+static const float *sim_model_goal_latent(const pan_sim *sim, int slot) {
+    const sim_model *sm = impl(sim);
+    return sm->has_goal[slot] ? sm->goal + (size_t)slot * sm->goal_floats
+                              : NULL;
 }
 
 static pan_status sim_model_render(const pan_sim *sim, int slot,
@@ -204,6 +273,7 @@ static const pan_sim_vtable sim_model_vtable = {
     .render = sim_model_render,
     .true_state = sim_model_true_state,
     .task_state = sim_model_task_state,
+    .goal_latent = sim_model_goal_latent,
     .sample_action = sim_model_sample,
 };
 
@@ -236,8 +306,16 @@ static pan_status alloc_model(pan_sim *sim, sim_model *sm, const char *world,
     sm->task_frames = malloc((size_t)config->frames_per_step * sm->frame_bytes);
     sm->first_ptrs = calloc((size_t)sm->max_batch, sizeof *sm->first_ptrs);
     sm->items = calloc((size_t)sm->max_batch, sizeof *sm->items);
+    sm->goal_floats = (size_t)sm->m->config.backbone.queries *
+                      (size_t)sm->m->config.backbone.dim;
+    sm->goal = calloc((size_t)slots * sm->goal_floats, sizeof(float));
+    sm->has_goal = calloc((size_t)slots, sizeof *sm->has_goal);
+    sm->goal_frames = malloc((size_t)sm->max_batch * sm->frame_bytes);
+    sm->goal_ptrs = calloc((size_t)sm->max_batch, sizeof *sm->goal_ptrs);
+    sm->goal_out = calloc((size_t)sm->max_batch, sizeof *sm->goal_out);
     if (!sm->start || !sm->first || !sm->task_frames || !sm->first_ptrs ||
-        !sm->items)
+        !sm->items || !sm->goal || !sm->has_goal || !sm->goal_frames ||
+        !sm->goal_ptrs || !sm->goal_out)
         return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
                              "model env: out of memory for %d slots", slots);
     return PAN_OK;

@@ -171,7 +171,10 @@ pan_status vec_env_evaluate(const pan_vec_env *env, int slot,
     pan_status status = env->sim->vtable->task_state(env->sim, slot, &state);
     if (status != PAN_OK) return status;
     pan_task_input in = {
-        .state = &state, .latent = latent, .latent_size = (int)env->obs_latent};
+        .state = &state, .latent = latent, .latent_size = (int)env->obs_latent,
+        .goal_latent = env->sim->vtable->goal_latent
+                           ? env->sim->vtable->goal_latent(env->sim, slot)
+                           : NULL};
     return pan_task_evaluate(goal, &env->sim->world_config, &in, reward,
                              success);
 }

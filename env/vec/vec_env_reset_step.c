@@ -91,6 +91,14 @@ pan_status pan_vec_env_reset(pan_vec_env *env, const uint64_t *seeds,
         pan_task *t;
         status = pan_task_create(env->world, options->task, &t);
         if (status != PAN_OK) return status;
+        if (pan_task_needs_goal_latent(t) && !env->sim->vtable->goal_latent) {
+            pan_task_destroy(t);
+            return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                                 "reset: task '%.64s' scores latents against "
+                                 "a goal image's latent: world-model envs "
+                                 "only (a %s env has its true state)",
+                                 options->task, env->sim->vtable->kind);
+        }
         task = calloc(1, sizeof *task);
         if (!task) {
             pan_task_destroy(t);

@@ -482,9 +482,71 @@ static void test_begin(void) {
     pan_world_destroy(twin);
 }
 
+/* The goal-latent task: spec and goal text, begin, the goal image's state,
+ * and the latent distance score. */
+static void test_goal_latent(void) {
+    pan_task *t = NULL;
+    CHECK_STATUS(pan_task_create("tabletop", "Latent:  put the red circle in "
+                                 "the top left corner", &t), PAN_OK);
+    CHECK(t && !strcmp(pan_task_spec(t), "latent: put the red circle in the "
+                       "top left corner"));
+    CHECK(pan_task_needs_goal_latent(t));
+    CHECK_STATUS(pan_task_create("tabletop", "latent: none", &t), PAN_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pan_task_create("rooms", "latent: random", &t), PAN_ERR_INVALID_ARGUMENT);
+    pan_task *place = NULL;
+    CHECK_STATUS(pan_task_create("tabletop", "random", &place), PAN_OK);
+    CHECK(!pan_task_needs_goal_latent(place));
+    pan_goal parsed;
+    CHECK_STATUS(pan_task_parse_goal("tabletop", "latent: put the red circle "
+                                     "in the top left corner", &parsed), PAN_OK);
+    CHECK(parsed.kind == PAN_TASK_GOAL_LATENT && parsed.colour == PAN_COLOUR_RED);
+    pan_world *w = NULL;
+    pan_world_config cfg = pan_world_config_default();
+    CHECK_STATUS(pan_world_create("tabletop", &cfg, &w), PAN_OK);
+    static uint8_t frame[64 * 64 * 3];
+    CHECK_STATUS(pan_world_reset(w, 4, frame), PAN_OK);
+    pan_goal goal = {0};
+    CHECK_STATUS(pan_task_begin(t, w, 4, &goal), PAN_OK);
+    CHECK(goal.kind == PAN_TASK_GOAL_LATENT);
+    CHECK(!strcmp(goal.text, "latent: put the red circle in the top left corner"));
+    pan_world_state now, target;
+    CHECK_STATUS(pan_world_get_state(w, &now), PAN_OK);
+    CHECK_STATUS(pan_task_goal_state(&goal, w, &target), PAN_OK);
+    pan_goal as_place = goal;
+    as_place.kind = PAN_TASK_PLACE;
+    pan_task_input in = {.state = &target};
+    float reward = 0;
+    bool ok = false;
+    CHECK_STATUS(pan_task_evaluate(&as_place, &cfg, &in, &reward, &ok), PAN_OK);
+    CHECK(ok); /* the goal image shows the goal met */
+    in.state = &now;
+    CHECK_STATUS(pan_task_evaluate(&as_place, &cfg, &in, &reward, &ok), PAN_OK);
+    CHECK(!ok);
+    /* scores: -|l - g|^2 / |g|^2, success within the tolerance */
+    float g[4] = {1, 2, 3, 4}, l[4] = {1, 2, 3, 4};
+    pan_task_input li = {.latent = l, .latent_size = 4};
+    CHECK_STATUS(pan_task_evaluate(&goal, &cfg, &li, &reward, &ok),
+                 PAN_ERR_FAILED_PRECONDITION);
+    li.goal_latent = g;
+    CHECK_STATUS(pan_task_evaluate(&goal, &cfg, &li, &reward, &ok), PAN_OK);
+    CHECK(reward == 0.0f && ok);
+    l[3] = 4 + 1.2f; /* d = 1.44 / 30 = 0.048 */
+    CHECK_STATUS(pan_task_evaluate(&goal, &cfg, &li, &reward, &ok), PAN_OK);
+    CHECK(ok && reward < -0.047f && reward > -0.049f);
+    l[3] = 4 + 1.3f; /* d = 1.69 / 30 = 0.056 */
+    CHECK_STATUS(pan_task_evaluate(&goal, &cfg, &li, &reward, &ok), PAN_OK);
+    CHECK(!ok);
+    pan_goal none_goal = {.kind = PAN_TASK_NONE};
+    CHECK_STATUS(pan_task_goal_state(&none_goal, w, &target), PAN_ERR_INVALID_ARGUMENT);
+    pan_world_destroy(w);
+    pan_task_destroy(t);
+    pan_task_destroy(place);
+}
+
 int main(void) {
     test_parse();
     test_evaluate();
     test_begin();
+    test_goal_latent();
     return test_exit_code("test_task");
 }

@@ -122,6 +122,21 @@ class ModelEnv(unittest.TestCase):
         self.assertEqual(obs["latent"].shape, (3, 16, 256))
         self.assertEqual(reward.shape, (3,))
 
+    def test_goal_latent_task(self):
+        e = self.env()
+        _, info = e.reset(seed=8, options={"task": "latent: random"})
+        self.assertTrue(info["task"].startswith("latent: put the "))
+        _, reward, term, _, info = e.step("wait")
+        self.assertLess(reward, 0.0)   # -|ŝ - h(goal image)|^2 / |h(goal image)|^2
+        self.assertTrue(np.isfinite(reward))
+        self.assertFalse(term)        # an untrained model is far from it
+        sid = e.fork()
+        again = e.rollout([sid], [["wait"]])
+        self.assertTrue(np.isfinite(again["reward"]).all())
+        with PanEnv(endpoint=SERVER.endpoint, world="tabletop") as w:
+            with self.assertRaises(InvalidArgumentError):
+                w.reset(seed=1, options={"task": "latent: random"})
+
     def test_errors(self):
         with Client(SERVER.endpoint) as c:
             s = Session(c)

@@ -1,0 +1,78 @@
+/* env/task/task_latent.c: the goal-latent task (env/task.h): a place goal
+ * scored by the distance of the env's latent to the latent of the goal's
+ * image. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "env/task/task_internal.h"
+
+#define LATENT_PREFIX "latent:"
+
+const char *task_latent_rest(const char *text) {
+    while (*text && isspace((unsigned char)*text)) text++;
+    size_t n = strlen(LATENT_PREFIX);
+    for (size_t i = 0; i < n; i++)
+        if (tolower((unsigned char)text[i]) != LATENT_PREFIX[i]) return NULL;
+    text += n;
+    while (*text && isspace((unsigned char)*text)) text++;
+    return text;
+}
+
+void task_latent_goal(pan_goal *goal) {
+    char text[PAN_TASK_TEXT_MAX];
+    snprintf(text, sizeof text, "%s", goal->text);
+    goal->kind = PAN_TASK_GOAL_LATENT;
+    snprintf(goal->text, sizeof goal->text, "latent: %.110s", text);
+}
+
+pan_status pan_task_goal_state(const pan_goal *goal, const pan_world *world,
+                               pan_world_state *state) {
+    if (!goal || !world || !state)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "task goal state: arguments must not be NULL");
+    if (goal->kind != PAN_TASK_PLACE && goal->kind != PAN_TASK_GOAL_LATENT)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "task goal state: goal kind %d has no goal image",
+                             (int)goal->kind);
+    pan_status st = task_place_check_goal(goal, "task goal state");
+    if (st != PAN_OK) return st;
+    pan_world_state s;
+    st = pan_world_get_state(world, &s);
+    if (st != PAN_OK) return st;
+    pan_goal place = *goal;
+    place.kind = PAN_TASK_PLACE;
+    pan_world_config config = pan_world_get_config(world);
+    for (int i = 0; i < s.n_objects; i++) {
+        pan_object_state *o = &s.objects[i];
+        if (!o->visible || o->colour != goal->colour || o->shape != goal->shape)
+            continue;
+        st = pan_task_place_target(&place, &config, o, &o->x, &o->y);
+        if (st == PAN_OK) *state = s;
+        return st;
+    }
+    return pan_error_set(PAN_ERR_NOT_FOUND,
+                         "task goal state: no visible object for the goal "
+                         "'%.100s'", goal->text);
+}
+
+pan_status task_latent_evaluate(const pan_goal *goal, const pan_task_input *in,
+                                float *reward, bool *success) {
+    pan_status st = task_place_check_goal(goal, "task evaluate");
+    if (st != PAN_OK) return st;
+    if (!in || !in->latent || !in->goal_latent || in->latent_size < 1)
+        return pan_error_set(PAN_ERR_FAILED_PRECONDITION,
+                             "task evaluate: the goal-latent task '%.100s' "
+                             "needs the latent and a goal latent (world-model "
+                             "envs only)", goal->text);
+    double num = 0.0, den = 0.0;
+    for (int i = 0; i < in->latent_size; i++) {
+        double diff = (double)in->latent[i] - (double)in->goal_latent[i];
+        num += diff * diff;
+        den += (double)in->goal_latent[i] * (double)in->goal_latent[i];
+    }
+    double d = den > 0.0 ? num / den : num;
+    *reward = (float)-d;
+    *success = d <= PAN_TASK_LATENT_TOLERANCE;
+    return PAN_OK;
+}
