@@ -27,6 +27,12 @@ static pan_status check_rollout(const pan_vec_env *env, int B,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "rollout: T = %d steps, expected 1..%d", T,
                              INT_MAX / B);
+    if (out->frames && env->config.obs_mode == PAN_OBS_LATENT &&
+        env->config.model)
+        return pan_error_set(PAN_ERR_UNIMPLEMENTED,
+                             "rollout: frames from a world-model env in latent "
+                             "obs mode: the decoder does not run in latent "
+                             "mode (make the env with obs_mode full)");
     for (int b = 0; b < B; b++)
         if (!vec_env_find_snapshot(env, ids[b]))
             return pan_error_set(PAN_ERR_NOT_FOUND,

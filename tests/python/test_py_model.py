@@ -26,7 +26,7 @@ PAN_INIT = sys.argv.pop(2) if len(sys.argv) > 2 else os.environ.get("PAN_INIT", 
 
 from pan_test_server import PanServer, server_path  # noqa: E402
 from pan.client import (Client, InvalidArgumentError, NotFoundError,  # noqa: E402
-                        Session)
+                        Session, UnimplementedError)
 from pan.env import PanEnv  # noqa: E402
 from pan.vector import PanVectorEnv  # noqa: E402
 
@@ -121,6 +121,11 @@ class ModelEnv(unittest.TestCase):
         obs, reward, term, trunc, _ = v.step(["wait"] * 3)
         self.assertEqual(obs["latent"].shape, (3, 16, 256))
         self.assertEqual(reward.shape, (3,))
+        sid = v._session.fork([0])
+        with self.assertRaises(UnimplementedError):   # no decoder in latent mode
+            v._session.rollout(sid, [["wait"]], frames=True)
+        out = v._session.rollout(sid * 2, [["wait", "wait"]] * 2)
+        np.testing.assert_array_equal(out["latent"][0], out["latent"][1])
 
     def test_goal_latent_task(self):
         e = self.env()
