@@ -157,6 +157,12 @@ typedef struct pan_reset_options {
     /* NULL: reset every env; else reset only env i with mask[i] (at least
      * one true). Envs not reset keep their state and their last obs. */
     const bool *mask;             /* (N) */
+    /* NULL: each episode starts from its world's first frame. Else (N, H,
+     * W, 3) uint8, world-model envs only (INVALID_ARGUMENT otherwise): env
+     * i (of those reset) starts from initial_frames[i] instead; its seed
+     * still seeds the model's noise and the world that supplies the task's
+     * goal, sampler and detector baseline. */
+    const uint8_t *initial_frames;
 } pan_reset_options;
 
 /* ---- the vector env ----------------------------------------------------- */

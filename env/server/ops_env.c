@@ -109,12 +109,14 @@ pan_status pan_op_reset(pan_op_ctx *ctx) {
     bool seeded = false, masked = false;
     char task[PAN_ENV_TASK_TEXT_MAX];
     bool has_task = false;
+    const uint8_t *initial = NULL; /* (N, H, W, 3) in the request */
     if (st == PAN_OK) st = read_seeds(ctx, n, seeds, &seeded);
     const msgpack_object *options = NULL;
     if (st == PAN_OK) st = pan_proto_field(ctx->req, "options", false, &options);
     if (st == PAN_OK && options && options->type != MSGPACK_OBJECT_MAP)
         st = pan_error_set(PAN_ERR_INVALID_ARGUMENT, "RESET: field 'options' "
-                           "must be a map (task, reset_mask)");
+                           "must be a map (task, reset_mask, "
+                           "initial_frames)");
     if (st == PAN_OK && options) {
         bool dup = false;
         const msgpack_object *o = pan_proto_map_find(options, "task", &dup);
@@ -137,6 +139,20 @@ pan_status pan_op_reset(pan_op_ctx *ctx) {
             st = read_mask(ctx, o, n, mask);
             masked = st == PAN_OK;
         }
+        o = pan_proto_map_find(options, "initial_frames", &dup);
+        if (st == PAN_OK && dup)
+            st = pan_error_set(PAN_ERR_INVALID_ARGUMENT, "RESET: field "
+                               "'options.initial_frames' is given twice");
+        else if (st == PAN_OK && o && o->type != MSGPACK_OBJECT_NIL) {
+            pan_proto_tensor t;
+            uint64_t shape[4] = {(uint64_t)n, (uint64_t)cfg.world_config.height,
+                                 (uint64_t)cfg.world_config.width, 3};
+            st = pan_proto_obj_tensor(ctx->req, "options.initial_frames", o, &t);
+            if (st == PAN_OK)
+                st = pan_proto_tensor_expect(ctx->req, "options.initial_frames",
+                                             &t, PAN_PROTO_U1, 4, shape);
+            if (st == PAN_OK) initial = t.data;
+        }
     }
     if (st == PAN_OK) st = pan_proto_request_check_blobs(ctx->req);
     if (st == PAN_OK)
@@ -147,7 +163,8 @@ pan_status pan_op_reset(pan_op_ctx *ctx) {
     if (st == PAN_OK) st = pan_reply_obs(ctx, "obs", n, &sp, &obs);
     if (st == PAN_OK) {
         pan_reset_options opts = {.task = has_task ? task : NULL,
-                                  .mask = masked ? mask : NULL};
+                                  .mask = masked ? mask : NULL,
+                                  .initial_frames = initial};
         st = pan_vec_env_reset(env, seeded ? seeds : NULL, &opts, &obs, infos);
     }
     if (st == PAN_OK)

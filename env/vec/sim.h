@@ -53,11 +53,13 @@ typedef struct pan_sim_vtable {
     void (*destroy)(pan_sim *sim);
 
     /* Starts an episode in each slots[j] from seeds[j], begins tasks[j]
-     * (NULL = no task; goal kind NONE) and writes the reset observation. */
+     * (NULL = no task; goal kind NONE) and writes the reset observation.
+     * initial (NULL, or per item NULL = the world's): the first frame
+     * (H, W, 3) to start from; only the model sim accepts them. */
     pan_status (*reset)(pan_sim *sim, int n, const int *slots,
                         const uint64_t *seeds, const pan_task *const *tasks,
-                        pan_goal *goals, uint8_t *const *frames,
-                        float *const *latents);
+                        pan_goal *goals, const uint8_t *const *initial,
+                        uint8_t *const *frames, float *const *latents);
     /* One step of each slots[j] with actions[j]; results[j] says what the
      * action did. frames[j] may be NULL. */
     pan_status (*step)(pan_sim *sim, int n, const int *slots,

@@ -92,6 +92,7 @@ static pan_status first_frame(sim_model *sm, int slot, uint64_t seed,
 static pan_status sim_model_reset(pan_sim *sim, int n, const int *slots,
                                   const uint64_t *seeds,
                                   const pan_task *const *tasks, pan_goal *goals,
+                                  const uint8_t *const *initial,
                                   uint8_t *const *frames,
                                   float *const *latents) {
     sim_model *sm = impl(sim);
@@ -105,7 +106,8 @@ static pan_status sim_model_reset(pan_sim *sim, int n, const int *slots,
             pan_status st = first_frame(sm, slot, seeds[at + j],
                                         tasks ? tasks[at + j] : NULL, goal,
                                         frame);
-            sm->first_ptrs[j] = frame;
+            sm->first_ptrs[j] =
+                initial && initial[at + j] ? initial[at + j] : frame;
             if (st == PAN_OK && sm->has_goal[slot]) {
                 uint8_t *g = sm->goal_frames + (size_t)n_goals * sm->frame_bytes;
                 st = goal_frame(sm, goal, g);

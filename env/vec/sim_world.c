@@ -49,9 +49,11 @@ static void repeat_first_frame(uint8_t *frames, size_t frame_bytes, int K) {
 static pan_status sim_world_reset(pan_sim *sim, int n, const int *slots,
                                   const uint64_t *seeds,
                                   const pan_task *const *tasks, pan_goal *goals,
+                                  const uint8_t *const *initial,
                                   uint8_t *const *frames,
                                   float *const *latents) {
     sim_world *sw = impl(sim);
+    (void)initial; /* refused by the vector env for worlds */
     for (int j = 0; j < n; j++) {
         pan_world *world = sw->worlds[slots[j]];
         uint8_t *out =

@@ -254,6 +254,7 @@ void pan_vec_env_destroy(pan_vec_env *env) {
     free(env->actions);
     free(env->results);
     free(env->frame_ptrs);
+    free(env->initial_ptrs);
     free(env->latent_ptrs);
     free(env->flags);
     free(env->rows);
@@ -313,6 +314,7 @@ pan_status pan_vec_env_create(const pan_env_config *config, pan_vec_env **out) {
     env->actions = calloc(M, sizeof *env->actions);
     env->results = calloc(M, sizeof *env->results);
     env->frame_ptrs = calloc(M, sizeof *env->frame_ptrs);
+    env->initial_ptrs = calloc(M, sizeof *env->initial_ptrs);
     env->latent_ptrs = calloc(M, sizeof *env->latent_ptrs);
     env->flags = calloc(M, sizeof *env->flags);
     env->rows = calloc((size_t)S, sizeof *env->rows);
@@ -322,7 +324,7 @@ pan_status pan_vec_env_create(const pan_env_config *config, pan_vec_env **out) {
     if (!env->envs || (config->obs_mode == PAN_OBS_FULL && !env->last_frames) ||
         !env->last_latent || !env->slots || !env->seeds || !env->tasks ||
         !env->goals || !env->actions || !env->results || !env->frame_ptrs ||
-        !env->latent_ptrs || !env->flags || !env->rows || !env->snapshots) {
+        !env->latent_ptrs || !env->initial_ptrs || !env->flags || !env->rows || !env->snapshots) {
         pan_vec_env_destroy(env);
         return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
                              "vec env create: out of memory for %d envs",

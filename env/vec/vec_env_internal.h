@@ -78,6 +78,7 @@ struct pan_vec_env {
     const char **actions;       /* (N + S) */
     pan_action_result *results; /* (N + S) */
     uint8_t **frame_ptrs;       /* (N + S) */
+    const uint8_t **initial_ptrs; /* (N + S) reset's initial frames */
     float **latent_ptrs;        /* (N + S) */
     bool *flags;                /* (N + S) */
     vec_env_state *rows;        /* (S) rollout row bookkeeping */

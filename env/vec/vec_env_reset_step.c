@@ -29,8 +29,8 @@ static void keep_obs(pan_vec_env *env, const pan_obs_batch *obs, int i) {
  * caller when given, else each env's stream. Writes the reset obs into the
  * caller's batch and the infos; keeps the obs as each env's last obs. */
 static pan_status reset_envs(pan_vec_env *env, int n, const int *idx,
-                             const uint64_t *seeds, const pan_obs_batch *obs,
-                             pan_env_info *infos) {
+                             const uint64_t *seeds, const uint8_t *initial,
+                             const pan_obs_batch *obs, pan_env_info *infos) {
     if (n == 0) return PAN_OK;
     int *slots = env->slots;
     if (idx != slots) memmove(slots, idx, (size_t)n * sizeof *slots);
@@ -45,11 +45,15 @@ static pan_status reset_envs(pan_vec_env *env, int n, const int *idx,
         }
         env->tasks[j] = st->task ? st->task->task : NULL;
         env->frame_ptrs[j] = frames_of(env, obs->frames, i);
+        env->initial_ptrs[j] =
+            initial ? initial + (size_t)i * (env->obs_frames / (size_t)env->sp.K)
+                    : NULL;
         env->latent_ptrs[j] = latent_of(env, obs->latent, i);
     }
     pan_status status =
         env->sim->vtable->reset(env->sim, n, slots, env->seeds, env->tasks,
-                                env->goals, env->frame_ptrs, env->latent_ptrs);
+                                env->goals, initial ? env->initial_ptrs : NULL,
+                                env->frame_ptrs, env->latent_ptrs);
     if (status != PAN_OK) return status;
     for (int j = 0; j < n; j++) {
         int i = slots[j];
@@ -86,6 +90,11 @@ pan_status pan_vec_env_reset(pan_vec_env *env, const uint64_t *seeds,
                                  "expected at least one of %d",
                                  env->N);
     }
+    if (options && options->initial_frames && !env->config.model)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "reset: initial_frames are for world-model envs; "
+                             "a %s env starts from its world's first frame",
+                             env->sim->vtable->kind);
     vec_task_ref *task = NULL;
     if (options && options->task) {
         pan_task *t;
@@ -119,7 +128,8 @@ pan_status pan_vec_env_reset(pan_vec_env *env, const uint64_t *seeds,
         }
     }
     vec_task_ref_release(task);
-    status = reset_envs(env, n, env->slots, seeds, obs, infos);
+    status = reset_envs(env, n, env->slots, seeds,
+                        options ? options->initial_frames : NULL, obs, infos);
     if (status != PAN_OK) return status;
     for (int i = 0; i < env->N; i++) {
         if (!mask || mask[i]) continue;
@@ -240,7 +250,7 @@ pan_status pan_vec_env_step(pan_vec_env *env, const char *const *actions,
             resets[i] = env->envs[i].terminated || env->envs[i].truncated;
             if (resets[i]) env->slots[n_reset++] = i;
         }
-        status = reset_envs(env, n_reset, env->slots, NULL, obs, infos);
+        status = reset_envs(env, n_reset, env->slots, NULL, NULL, obs, infos);
         if (status != PAN_OK) return status;
         for (int i = 0; i < N; i++)
             if (resets[i]) {
@@ -271,7 +281,7 @@ pan_status pan_vec_env_step(pan_vec_env *env, const char *const *actions,
             final_infos[i] = infos[i];
             env->slots[n_reset++] = i;
         }
-        return reset_envs(env, n_reset, env->slots, NULL, obs, infos);
+        return reset_envs(env, n_reset, env->slots, NULL, NULL, obs, infos);
     case PAN_AUTORESET_DISABLED:
     default:
         for (int i = 0; i < N; i++)

@@ -142,6 +142,26 @@ class ModelEnv(unittest.TestCase):
             with self.assertRaises(InvalidArgumentError):
                 w.reset(seed=1, options={"task": "latent: random"})
 
+    def test_initial_frame(self):
+        # the world's own first frame for seed 6, given as the initial frame,
+        # must start exactly the episode reset(seed=6) starts
+        a, b = self.env(), self.env()
+        obs_a, _ = a.reset(seed=6)
+        first = np.array(obs_a["frames"][0])
+        obs_b, _ = b.reset(seed=6, options={"initial_frame": first})
+        np.testing.assert_array_equal(obs_b["latent"], obs_a["latent"])
+        np.testing.assert_array_equal(a.step("wait")[0]["frames"],
+                                      b.step("wait")[0]["frames"])
+        other = np.full((64, 64, 3), 200, np.uint8)
+        obs_c, _ = b.reset(seed=6, options={"initial_frame": other})
+        np.testing.assert_array_equal(obs_c["frames"][3], other)
+        self.assertFalse(np.array_equal(obs_c["latent"], obs_a["latent"]))
+        with self.assertRaises(InvalidArgumentError):   # wrong shape
+            b._session.reset(seed=1, initial_frames=np.zeros((1, 32, 64, 3), np.uint8))
+        with PanEnv(endpoint=SERVER.endpoint, world="tabletop") as w:
+            with self.assertRaises(InvalidArgumentError):  # worlds: no
+                w.reset(seed=1, options={"initial_frame": first})
+
     def test_errors(self):
         with Client(SERVER.endpoint) as c:
             s = Session(c)

@@ -458,9 +458,11 @@ class Session:
         return values
 
     # -- the ops
-    def reset(self, seed=None, task=None, reset_mask=None):
+    def reset(self, seed=None, task=None, reset_mask=None, initial_frames=None):
         """seed: None, an int (env i gets seed + i) or N ints. reset_mask:
         None or N bools (a list, or a numpy bool array sent as a b1 tensor).
+        initial_frames: None or uint8 (N, H, W, 3), world-model sessions
+        only: the frames the episodes start from (docs/protocol.md).
         Returns (obs batch, infos: N dicts or None for envs not reset)."""
         fields = {}
         if seed is not None:
@@ -470,6 +472,12 @@ class Session:
             options["task"] = task
         if reset_mask is not None:
             options["reset_mask"] = reset_mask
+        if initial_frames is not None:
+            frames = np.asarray(initial_frames)
+            if frames.dtype != np.uint8 or frames.ndim != 4:
+                raise ValueError(f"RESET: initial_frames must be uint8 (N, H, "
+                                 f"W, 3), found {frames.dtype} {frames.shape}")
+            options["initial_frames"] = frames
         if options:
             fields["options"] = options
         header, frames = self.call("RESET", **fields)

@@ -17,7 +17,8 @@ Contract
   does not import, the same API with pan.spaces' stand-ins.
 - reset(seed=None, options=None) -> (obs, info); options: {"task": str}
   ("none", "random" or a goal in words; kept for later episodes; the
-  constructor's task= is the default). step(action: str) -> (obs, reward:
+  constructor's task= is the default), "initial_frame": uint8 (H, W, 3)
+  (world-model envs: the episode starts from this frame). step(action: str) -> (obs, reward:
   float, terminated: bool, truncated: bool, info: dict). Observations are
   numpy arrays of exactly the declared dtypes and shapes, read straight
   from the reply's frames without copying (read-only; they stay valid
@@ -191,9 +192,11 @@ class PanEnv(_SessionOps, _EnvBase):
         check_seed(seed, "PanEnv.reset")
         options = dict(options or {})
         task = options.pop("task", None)
+        initial = options.pop("initial_frame", None)
         if options:
             raise ValueError(f"PanEnv.reset: unknown options "
-                             f"{sorted(options)} (accepted: 'task')")
+                             f"{sorted(options)} (accepted: 'task', "
+                             f"'initial_frame')")
         if task is not None and not isinstance(task, str):
             raise TypeError(f"PanEnv.reset: options['task'] must be a str, "
                             f"found {task!r}")
@@ -201,7 +204,9 @@ class PanEnv(_SessionOps, _EnvBase):
             task = self.task
         super().reset(seed=None if seed is None else int(seed))
         obs, infos = self._session.reset(
-            seed=None if seed is None else int(seed), task=task)
+            seed=None if seed is None else int(seed), task=task,
+            initial_frames=None if initial is None
+            else np.asarray(initial)[None])
         self.task = task
         return self._one(obs), infos[0]
 
