@@ -10,11 +10,14 @@ embeddings in Python, as backbone_torch.py times it).
 
 Cases (--cases, default all four):
   env_step     one GLP env step (docs/swin_dpm.md "The GLP step loop") for B
-               envs (--batch) whose history holds H = 5 rounds (round 0: S
-               state tokens, rounds 1..4: Q + S) and whose decoder window is
-               in steady state (a previous chunk exists; prefilled by one
-               untimed batched step after reset). Timed: backbone_step (one
-               round of Q + S tokens and a 40-byte action per env) -> ŝ
+               envs (--batch) whose history holds H = 5 rounds and whose
+               decoder window is in steady state (a previous chunk exists),
+               as pan-bench-glp prefills them: reset, 4 latent steps, 1
+               step with frames, so round 0 has S state tokens and rounds
+               1..4 Q (ŝ alone), and the decoder has run its first step
+               (here one untimed batched step after reset). Timed:
+               backbone_step (one round of Q + S tokens, [ŝ, h(ô)], and a
+               40-byte action per env) -> ŝ
                (B, Q, d); the Swin-DPM step batched over the B envs (N/2
                decoder forwards of batch B over 2K+1 frames, N/2 over K+1;
                cfg_scale from the checkpoint, 1 = one forward); VAE decode
@@ -24,10 +27,10 @@ Cases (--cases, default all four):
   latent_step  backbone_step alone at batch B: one round of Q state tokens
                (ŝ alone, obs_mode latent) and the action, on a history of 5
                rounds in latent mode (round 0: S tokens, rounds 1..4: Q).
-  rollout      64 forks x 8 latent steps: one env with the latent history
-               above is copied into 64 other cache slots (timed: the copies
-               of its filled K/V region and bookkeeping),
-               then 8 batched latent steps of batch 64, each feeding its ŝ
+  rollout      64 forks x 8 latent steps: one env with that history is
+               copied into 64 other cache slots (timed: the copies of its
+               filled K/V region and bookkeeping), then 8 batched latent
+               steps of batch 64, each feeding its ŝ
                back as the next round. Prints steps_per_s = 64*8 / median.
   decoder      one decoder forward at batch 16 over the phase-1 window
                [cond1, A, B] (2K+1 frames), for a GFLOP/s figure.
@@ -54,7 +57,6 @@ otherwise.
 Usage:
   glp_torch.py --checkpoint FILE [--threads 2] [--batch 1,16] [--reps 10]
                [--warmup 2] [--cases env_step,latent_step,rollout,decoder]
-               [--intra-op-threads 1]
 Prints a self-check line, then one line per case:
   check batched_sampler=ok max_rel_err=E
   case name=env_step batch=B median_us=M p10_us=A p90_us=B reps=R
@@ -69,15 +71,13 @@ run min(--reps, 3) timed repetitions after min(--warmup, 1) warm-ups, so
 that the default run stays near 3 minutes on 2 cores (env_step at B = 16 is
 several seconds per step, the rollout a few); the reps= field of each line
 says how many ran.
-Threads: --threads N is the cores PyTorch may use, as in the C benchmark:
-OpenBLAS (Debian's torch runs every GEMM on OpenBLAS's pthreads) gets N
-threads through OPENBLAS_NUM_THREADS (unless already set), and torch's own
-OpenMP pool (elementwise ops, softmax, layer norm) gets --intra-op-threads,
-default 1. Measured on the 2-core machine: torch.set_num_threads(2) next to
-OpenBLAS's 2 threads makes the two pools fight over the cores -- a batch-16
-decoder forward took 2.2-10 s instead of 1.1 s, a batch-1 one 76-450 ms
-instead of 65 ms, even with OMP_WAIT_POLICY=PASSIVE (the default here, see
-backbone_torch.py) -- so one OpenMP thread is the fastest fair setting.
+Threads: torch.set_num_threads(--threads), and OpenBLAS (Debian's torch
+runs its GEMMs on OpenBLAS's own pthreads) gets --threads too through
+OPENBLAS_NUM_THREADS unless that is set. OMP_WAIT_POLICY defaults to
+PASSIVE, as in backbone_torch.py: without it torch's spinning OpenMP
+threads fight OpenBLAS's over the 2 cores (a batch-16 decoder forward took
+2.6-4.8 s instead of 1.1-1.2 s). With it, --threads 2 and one OpenMP
+thread time the same within 10 %.
 """
 import argparse
 import copy
@@ -87,10 +87,14 @@ import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP
 if __name__ == "__main__":  # OpenBLAS reads its thread count when torch loads it
-    _early = argparse.ArgumentParser(add_help=False)
-    _early.add_argument("--threads", type=int, default=2)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS",
-                          str(max(1, _early.parse_known_args()[0].threads)))
+    _threads = "2"
+    for _i, _arg in enumerate(sys.argv[1:], 1):
+        if _arg == "--threads" and _i + 1 < len(sys.argv):
+            _threads = sys.argv[_i + 1]
+        elif _arg.startswith("--threads="):
+            _threads = _arg[len("--threads="):]
+    if _threads.isdigit() and int(_threads) >= 1:  # else main() reports it
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", _threads)
 try:
     import torch
     import torch.nn.functional as F
@@ -141,7 +145,7 @@ def attend_heads(qh, kh, vh):
     """softmax(q k^T / sqrt(hd)) v, no mask: qh (BH, Tq, hd), kh, vh (BH,
     Tk, hd) -> (BH, Tq, hd). The scale rides in the GEMM; the (env, head)
     pairs go through in groups whose scores fit in ATTENTION_TILE floats,
-    which keeps them in cache (twice as fast as one pass at batch 16)."""
+    which keeps them in cache (a batch-16 forward: 1.1 s instead of 1.5)."""
     bh, tq, hd = qh.shape
     tk = kh.shape[1]
     group = max(1, ATTENTION_TILE // (tq * tk))
@@ -381,14 +385,15 @@ def latent_shape(cfg):
             cfg["frame"]["width"] // 2 ** (levels - 1))
 
 
-def prefill(pm, cache, slots, latent_mode, generator):
-    """HISTORY rounds in every slot: round 0 S tokens, later Q + S (frames
-    mode) or Q (latent mode); random state tokens, the ACTION."""
+def prefill(pm, cache, slots, generator):
+    """HISTORY rounds in every slot, as pan-bench-glp's reset and latent
+    steps leave them: round 0 S tokens, later rounds Q; random state
+    tokens, the ACTION."""
     cfg = pm.cfg
     d, q = cfg["backbone"]["dim"], cfg["backbone"]["queries"]
     s = model_twin.state_tokens(cfg)
     for r in range(HISTORY):
-        n = s if r == 0 else (q if latent_mode else q + s)
+        n = s if r == 0 else q
         model_twin.backbone_step(pm, cache, [(slot, torch.randn(n, d, generator=generator),
                                               ACTION) for slot in slots])
 
@@ -417,7 +422,7 @@ def case_env_step(pm, batch, reps, warmup):
     s = model_twin.state_tokens(cfg)
     gen = torch.Generator().manual_seed(batch * 1000 + HISTORY)
     cache = model_twin.KVCache(cfg, batch, dtype=torch.float32)
-    prefill(pm, cache, range(batch), False, gen)
+    prefill(pm, cache, range(batch), gen)
     sampler = BatchedSampler(pm.decoder, pm.model.embed_tokens.weight, cfg)
     actions = [ACTION] * batch
     sampler.reset(torch.randn((batch,) + shape, generator=gen),
@@ -466,7 +471,7 @@ def case_latent_step(pm, batch, reps, warmup):
     d, q = cfg["backbone"]["dim"], cfg["backbone"]["queries"]
     gen = torch.Generator().manual_seed(batch * 1000 + HISTORY + 1)
     cache = model_twin.KVCache(cfg, batch, dtype=torch.float32)
-    prefill(pm, cache, range(batch), True, gen)
+    prefill(pm, cache, range(batch), gen)
     snap = backbone_torch.snapshot(cache)
     timed = [(b, torch.randn(q, d, generator=gen), ACTION) for b in range(batch)]
     times = []
@@ -502,7 +507,7 @@ def case_rollout(pm, reps, warmup):
     gen = torch.Generator().manual_seed(64064)
     source = FORKS                             # the env; its forks: slots 0..63
     cache = model_twin.KVCache(cfg, FORKS + 1, dtype=torch.float32)
-    prefill(pm, cache, [source], True, gen)
+    prefill(pm, cache, [source], gen)
     snap = backbone_torch.snapshot(cache)
     first = torch.randn(q, d, generator=gen)   # the env's current ŝ
     # check (untimed): a fork steps exactly like its source
@@ -567,25 +572,24 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--threads", type=int, default=2,
-                        help="cores: OpenBLAS threads (OPENBLAS_NUM_THREADS)")
-    parser.add_argument("--intra-op-threads", type=int, default=1,
-                        help="torch.set_num_threads (OpenMP, non-GEMM ops)")
+                        help="torch.set_num_threads and OPENBLAS_NUM_THREADS")
     parser.add_argument("--batch", default="1,16")
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--cases", default=",".join(CASES))
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help: 0; a bad option: 1 (2 means no torch)
+        return 0 if done.code == 0 else 1
     cases = [c for c in args.cases.split(",") if c]
     unknown = [c for c in cases if c not in CASES]
-    if (unknown or args.reps < 1 or args.warmup < 0 or args.threads < 1 or
-            args.intra_op_threads < 1):
+    if unknown or args.reps < 1 or args.warmup < 0 or args.threads < 1:
         sys.stderr.write("glp_torch.py: expected --cases from %s, --reps >= 1, "
-                         "--warmup >= 0, --threads >= 1, --intra-op-threads >= 1; got "
-                         "cases %s, reps %d, warmup %d, threads %d, intra-op threads %d\n"
-                         % (",".join(CASES), unknown or cases, args.reps, args.warmup,
-                            args.threads, args.intra_op_threads))
+                         "--warmup >= 0, --threads >= 1; got cases %s, reps %d, "
+                         "warmup %d, threads %d\n" % (",".join(CASES), unknown or cases,
+                                                      args.reps, args.warmup, args.threads))
         return 1
-    torch.set_num_threads(args.intra_op_threads)
+    torch.set_num_threads(args.threads)
     big_reps, big_warmup = min(args.reps, BIG_REPS), min(args.warmup, BIG_WARMUP)
     try:
         pm, _ = model_twin.load_checkpoint(args.checkpoint, dtype=torch.float32)
