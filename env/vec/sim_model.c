@@ -148,8 +148,12 @@ static pan_status sim_model_step(pan_sim *sim, int n, const int *slots,
                                      latents ? latents + at : NULL);
         if (st != PAN_OK) return st;
     }
+    /* the parser reads the text against the episode's first true state
+     * (the model's predicted state is only what its frames show) */
     for (int j = 0; results && j < n; j++) {
-        pan_status st = pan_world_parse(sm->world, actions[j], &results[j]);
+        pan_status st = pan_world_set_state(sm->world, &sm->start[slots[j]]);
+        if (st == PAN_OK)
+            st = pan_world_parse(sm->world, actions[j], &results[j]);
         if (st != PAN_OK) return st;
     }
     return PAN_OK;
