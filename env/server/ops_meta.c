@@ -126,8 +126,10 @@ pan_status pan_op_make(pan_op_ctx *ctx) {
     s->busy = false;
     pthread_mutex_unlock(&srv->lock);
     if (!srv->opt.quiet)
-        fprintf(stderr, "pan-server: session %" PRIu64 " made: %s x%d\n",
-                s->id, world, cfg.num_envs);
+        fprintf(stderr, "pan-server: session %" PRIu64 " made: %s%s x%d\n",
+                s->id, cfg.model ? "model " : "",
+                cfg.model ? pan_server_model_name(srv, cfg.model) : world,
+                cfg.num_envs);
     return PAN_OK;
 }
 
