@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/backend.h"
 #include "core/compute.h"
 #include "core/model/decoder.h"
 #include "core/model/model.h"
 #include "tests/fixture.h"
+#include "tests/model/parity_main.h"
 #include "tests/test_util.h"
 
 #define BOUND 1e-6
@@ -102,22 +102,15 @@ static int run_case(const pan_model *m, const fixture *fx, int k,
     return failed;
 }
 
-int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s MODEL.safetensors MODEL_REFERENCE.bin\n",
-                argv[0]);
-        return 2;
-    }
-    pan_model *m = NULL;
-    fixture fx = {0};
-    CHECK_STATUS(pan_model_load(&m, argv[1]), PAN_OK);
-    CHECK_STATUS(fixture_load(&fx, argv[2]), PAN_OK);
+static int run_backend(const pan_model *m, const fixture *fx, void *ctx,
+                       const char *backend) {
+    (void)ctx;
     int failed = 0;
-    if (m && fx.records)
-        for (const char *const *be = pan_backend_names(); *be; be++)
-            for (int k = 0; k < 2; k++) failed += run_case(m, &fx, k, *be);
-    fixture_free(&fx);
-    pan_model_destroy(m);
-    if (failed) printf("test_decoder_parity: %d mismatches\n", failed);
-    return failed ? 1 : test_exit_code("test_decoder_parity");
+    for (int k = 0; k < 2; k++) failed += run_case(m, fx, k, backend);
+    return failed;
+}
+
+int main(int argc, char **argv) {
+    return parity_main(argc, argv, "test_decoder_parity", NULL, run_backend,
+                       NULL);
 }

@@ -20,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/backend.h"
 #include "core/compute.h"
 #include "core/model/glp.h"
 #include "core/model/model.h"
 #include "tests/fixture.h"
+#include "tests/model/parity_main.h"
 #include "tests/test_util.h"
 
 #define BOUND 1e-6
@@ -220,7 +220,10 @@ static void errors(pan_compute *c, pan_glp *g, const env_case *ec, bufs *b) {
     (void)b;
 }
 
-static int run_backend(const pan_model *m, const env_case *ec, const char *be) {
+static int run_backend(const pan_model *m, const fixture *fx, void *ctx,
+                       const char *be) {
+    (void)fx;
+    const env_case *ec = ctx;
     int failed = 0;
     pan_compute *c = NULL;
     pan_glp *g = NULL;
@@ -248,27 +251,12 @@ static int run_backend(const pan_model *m, const env_case *ec, const char *be) {
     return failed;
 }
 
+static int setup(const pan_model *m, const fixture *fx, void *ctx) {
+    (void)m;
+    return load_case(fx, ctx);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s MODEL.safetensors MODEL_REFERENCE.bin\n",
-                argv[0]);
-        return 2;
-    }
-    pan_model *m = NULL;
-    fixture fx = {0};
-    CHECK_STATUS(pan_model_load(&m, argv[1]), PAN_OK);
-    CHECK_STATUS(fixture_load(&fx, argv[2]), PAN_OK);
     env_case ec;
-    int failed = 0;
-    if (!m || !fx.records || load_case(&fx, &ec)) {
-        fprintf(stderr, "test_glp_parity: cannot set up\n");
-        failed = 1;
-    } else {
-        for (const char *const *be = pan_backend_names(); *be; be++)
-            failed += run_backend(m, &ec, *be);
-    }
-    fixture_free(&fx);
-    pan_model_destroy(m);
-    if (failed) printf("test_glp_parity: %d mismatches\n", failed);
-    return failed ? 1 : test_exit_code("test_glp_parity");
+    return parity_main(argc, argv, "test_glp_parity", setup, run_backend, &ec);
 }

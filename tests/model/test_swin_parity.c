@@ -20,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/backend.h"
 #include "core/compute.h"
 #include "core/model/model.h"
 #include "core/model/swin_dpm.h"
 #include "tests/fixture.h"
+#include "tests/model/parity_main.h"
 #include "tests/test_util.h"
 
 #define BOUND 1e-6
@@ -184,8 +184,10 @@ static void errors(pan_compute *c, const pan_model *m, pan_swin *s,
     free(after);
 }
 
-static int run_backend(const pan_model *m, const swin_case *cases,
+static int run_backend(const pan_model *m, const fixture *fx, void *ctx,
                        const char *be) {
+    (void)fx;
+    const swin_case *cases = ctx;
     int failed = 0;
     pan_compute *c = NULL;
     CHECK_STATUS(pan_compute_create(&c, &(pan_compute_options){
@@ -209,28 +211,14 @@ static int run_backend(const pan_model *m, const swin_case *cases,
     return failed;
 }
 
+static int setup(const pan_model *m, const fixture *fx, void *ctx) {
+    (void)m;
+    swin_case *cases = ctx;
+    return load_case(fx, 0, &cases[0]) || load_case(fx, 1, &cases[1]);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s MODEL.safetensors MODEL_REFERENCE.bin\n",
-                argv[0]);
-        return 2;
-    }
-    pan_model *m = NULL;
-    fixture fx = {0};
-    CHECK_STATUS(pan_model_load(&m, argv[1]), PAN_OK);
-    CHECK_STATUS(fixture_load(&fx, argv[2]), PAN_OK);
     swin_case cases[2];
-    int failed = 0;
-    if (!m || !fx.records || load_case(&fx, 0, &cases[0]) ||
-        load_case(&fx, 1, &cases[1])) {
-        fprintf(stderr, "test_swin_parity: cannot set up\n");
-        failed = 1;
-    } else {
-        for (const char *const *be = pan_backend_names(); *be; be++)
-            failed += run_backend(m, cases, *be);
-    }
-    fixture_free(&fx);
-    pan_model_destroy(m);
-    if (failed) printf("test_swin_parity: %d mismatches\n", failed);
-    return failed ? 1 : test_exit_code("test_swin_parity");
+    return parity_main(argc, argv, "test_swin_parity", setup, run_backend,
+                       cases);
 }
