@@ -1,5 +1,5 @@
-/* benchmarks/bench_cases.c: the benchmark table, shapes from DESIGN.md
- * section 4 (d = 256 transformer at 256 tokens, 16 query tokens against a
+/* benchmarks/bench_cases.c: the benchmark table, shapes from docs/model.md
+ * "Configuration" (d = 256 transformer at 256 tokens, 16 query tokens against a
  * KV cache, DiT over 16x16x4 latents with patch 2 = 64 tokens per frame,
  * K = 4 frames, VAE convolutions at 64x64) plus the target shapes.
  *

@@ -8,7 +8,7 @@
  *   was expected, what was found and where (op, tensor, field, file).
  * - The message buffer is thread-local: each thread sees the message of its
  *   own last failure. A success does not clear it.
- * - Codes mirror the protocol's error codes (DESIGN.md section 5) so that a
+ * - Codes mirror the protocol's error codes (docs/protocol.md) so that a
  *   server can forward them unchanged.
  */
 #ifndef PAN_CORE_STATUS_H

@@ -30,7 +30,7 @@
         }                                                                      \
     } while (0)
 
-/* Model sizes (DESIGN.md section 4 defaults, one frame of latents). */
+/* Model sizes (docs/model.md default configuration, one frame of latents). */
 enum { IMG = 64, LAT = 16, LAT_C = 4, PATCH = 2, DIM = 256, HEADS = 4,
        FRAMES = 3, HIDDEN = 512, STEM_C = 32 };
 #define TOKENS_PER_FRAME ((LAT / PATCH) * (LAT / PATCH))

@@ -25,7 +25,7 @@ Contract
   calls, every normal rounded to f32. schedule(cfg) is the f32 sigma_i.
 - SwinSampler runs pan's cycle for one env: reset(first latent, seed),
   step(state, action) -> chunk latent (K, z, h, w) emitted at this step;
-  canonical_swin is the lagged schedule as DESIGN.md states it, which the
+  canonical_swin is the lagged schedule as PAN states it, which the
   self-test holds pan's cycle to.
 """
 import math
@@ -380,7 +380,7 @@ class SwinSampler:
 
 def canonical_swin(decoder, embed, cfg, cond_reset, conditions, noises, cond_eps,
                    cfg_scale=None):
-    """The lagged schedule as DESIGN.md states it: cycle c runs N/2 Euler
+    """The lagged schedule as PAN states it: cycle c runs N/2 Euler
     steps on A = chunk c-1 (σ_{N/2}..σ_N) and B = chunk c (σ_0..σ_{N/2}) in
     one window [cond, A, B] with cond the last frame of chunk c-2, both
     updated, and emits A. conditions[c] = (state, action) of chunk c,
