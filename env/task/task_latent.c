@@ -22,6 +22,7 @@ const char *task_latent_rest(const char *text) {
 void task_latent_goal(pan_goal *goal) {
     char text[PAN_TASK_TEXT_MAX];
     snprintf(text, sizeof text, "%s", goal->text);
+    goal->family = goal->kind == PAN_TASK_PLACE ? PAN_TASK_NONE : goal->kind;
     goal->kind = PAN_TASK_GOAL_LATENT;
     snprintf(goal->text, sizeof goal->text, "latent: %.110s", text);
 }
@@ -31,10 +32,21 @@ pan_status pan_task_goal_state(const pan_goal *goal, const pan_world *world,
     if (!goal || !world || !state)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "task goal state: arguments must not be NULL");
-    if (goal->kind != PAN_TASK_PLACE && goal->kind != PAN_TASK_GOAL_LATENT)
+    int family = goal->kind == PAN_TASK_GOAL_LATENT ? goal->family
+                                                    : goal->kind;
+    if (goal->kind == PAN_TASK_GOAL_LATENT && family == PAN_TASK_NONE)
+        family = PAN_TASK_PLACE;
+    if (family < PAN_TASK_PLACE || family >= PAN_TASK_KIND_COUNT ||
+        family == PAN_TASK_GOAL_LATENT)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "task goal state: goal kind %d has no goal image",
                              (int)goal->kind);
+    if (family != PAN_TASK_PLACE) {
+        pan_task_plan plan;
+        pan_status st = pan_task_solve(goal, world, &plan);
+        if (st == PAN_OK) *state = plan.final_state;
+        return st;
+    }
     pan_status st = task_place_check_goal(goal, "task goal state");
     if (st != PAN_OK) return st;
     pan_world_state s;
@@ -58,7 +70,11 @@ pan_status pan_task_goal_state(const pan_goal *goal, const pan_world *world,
 
 pan_status task_latent_evaluate(const pan_goal *goal, const pan_task_input *in,
                                 float *reward, bool *success) {
-    pan_status st = task_place_check_goal(goal, "task evaluate");
+    pan_goal base = *goal;
+    base.kind = goal->family == PAN_TASK_NONE ? PAN_TASK_PLACE : goal->family;
+    pan_status st = base.kind == PAN_TASK_PLACE
+                        ? task_place_check_goal(goal, "task evaluate")
+                        : task_family_check(&base, "task evaluate");
     if (st != PAN_OK) return st;
     if (!in || !in->latent || !in->goal_latent || in->latent_size < 1)
         return pan_error_set(PAN_ERR_FAILED_PRECONDITION,
