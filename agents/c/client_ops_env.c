@@ -23,7 +23,14 @@ pan_status pan_client_reset(pan_client *c, uint64_t session,
         return client_arg(c, "RESET: SEED_EACH needs seeds and n_seeds >= 0");
     if (args->mask && args->n_mask < 0)
         return client_arg(c, "RESET: n_mask must be >= 0");
-    bool has_options = args->task || args->mask;
+    if (args->initial_frames &&
+        (args->n_initial < 1 || args->initial_height < 1 ||
+         args->initial_width < 1))
+        return client_arg(c, "RESET: initial_frames needs n_initial, "
+                          "initial_height and initial_width >= 1, found %d, "
+                          "%d, %d", args->n_initial, args->initial_height,
+                          args->initial_width);
+    bool has_options = args->task || args->mask || args->initial_frames;
     msgpack_packer *pk = pan_client_request_begin(
         c, "RESET", 1 + (args->seed_kind != PAN_CLIENT_SEED_NONE) + has_options);
     begin_session(c, pk, session);
@@ -40,7 +47,8 @@ pan_status pan_client_reset(pan_client *c, uint64_t session,
     }
     if (has_options) {
         client_pack_str(pk, "options");
-        msgpack_pack_map(pk, (args->task != NULL) + (args->mask != NULL));
+        msgpack_pack_map(pk, (args->task != NULL) + (args->mask != NULL) +
+                                 (args->initial_frames != NULL));
         if (args->task) {
             client_pack_str(pk, "task");
             client_pack_str(pk, args->task);
@@ -58,6 +66,14 @@ pan_status pan_client_reset(pan_client *c, uint64_t session,
                     else msgpack_pack_false(pk);
                 }
             }
+        }
+        if (args->initial_frames) {
+            client_pack_str(pk, "initial_frames");
+            int64_t shape[4] = {args->n_initial, args->initial_height,
+                                args->initial_width, 3};
+            pan_status s = pan_client_request_tensor(c, PAN_CLIENT_U1, 4, shape,
+                                                     args->initial_frames);
+            if (s != PAN_OK) return s;
         }
     }
     pan_status s = pan_client_request_send(c);

@@ -308,6 +308,13 @@ typedef struct pan_client_reset_args {
     const bool *mask;                 /* NULL: absent (reset all); (n_mask) */
     int n_mask;
     bool mask_as_tensor;              /* send reset_mask as a b1 tensor */
+    /* NULL: absent. Else options.initial_frames, a u1 tensor (n_initial,
+     * initial_height, initial_width, 3): world-model sessions start env i
+     * from frame i instead of the world's first frame for its seed (the
+     * server refuses it for worlds: INVALID_ARGUMENT; docs/protocol.md
+     * RESET). n_initial is the session's N; read during the call only. */
+    const uint8_t *initial_frames;
+    int n_initial, initial_height, initial_width;
 } pan_client_reset_args;
 
 /* args may be NULL (reset all from their streams, keep tasks). */
