@@ -2,12 +2,26 @@
 # Installs the Debian packages pan needs, only those that are missing.
 #   scripts/install-deps.sh          build dependencies
 #   scripts/install-deps.sh --test   build + test dependencies (PyTorch oracle)
+# Environment:
+#   PAN_SKIP_TORCH=1   with --test, leave out python3-torch (on a minimal
+#                      Debian 12 root it pulls in ~270 more packages, ~190 MiB
+#                      of .debs). scripts/test.sh then skips, naming them, the
+#                      tests that need it.
+# The list is checked for completeness on a minimal Debian 12 root by
+# scripts/check-fresh.sh (ocl-icd-opencl-dev: oneDNN's CMake config needs
+# OpenCL; libgif-dev: pan-eval's GIFs, benchmarks/eval).
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev
-          libmsgpack-dev libzmq3-dev zlib1g-dev libpng-dev libjansson-dev)
+          libmsgpack-dev libzmq3-dev zlib1g-dev libpng-dev libjansson-dev ocl-icd-opencl-dev
+          libgif-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-numpy python3-torch python3-msgpack python3-zmq python3-pil)
+  packages+=(python3 python3-numpy python3-msgpack python3-zmq python3-pil)
+  if [[ "${PAN_SKIP_TORCH:-0}" == 1 ]]; then
+    echo "pan: PAN_SKIP_TORCH=1: not installing python3-torch (the PyTorch parity tests will be skipped)"
+  else
+    packages+=(python3-torch)
+  fi
 fi
 
 missing=()

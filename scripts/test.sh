@@ -1,9 +1,49 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds (build/), runs ctest.
 # Extra arguments go to ctest (e.g. -L unit).
+# Environment:
+#   PAN_SKIP_TORCH=1   do not install python3-torch and leave out, with a
+#                      message naming them, the tests that need it: those that
+#                      run a PyTorch twin in tests/reference/ and those that
+#                      require a fixture one of them writes (ctest -E; an -E
+#                      of yours is combined with it). Everything else (build,
+#                      unit, e2e, the backend parity suite) still runs.
+#                      scripts/check-fresh.sh uses it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
-ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
+
+args=("$@")
+if [[ "${PAN_SKIP_TORCH:-0}" == 1 ]]; then
+  torch_tests=$(ctest --test-dir build --show-only=json-v1 | python3 -c '
+import json, os, sys
+tests = json.load(sys.stdin)["tests"]
+props = lambda t: {p["name"]: p["value"] for p in t.get("properties", [])}
+torch = {t["name"] for t in tests
+         if any("/tests/reference/" in os.path.normpath(a) for a in t.get("command", []))}
+while True:  # and whatever requires a fixture set up by one of them
+    fixtures = {f for t in tests if t["name"] in torch for f in props(t).get("FIXTURES_SETUP", [])}
+    more = {t["name"] for t in tests if fixtures & set(props(t).get("FIXTURES_REQUIRED", []))}
+    if more <= torch:
+        break
+    torch |= more
+print(" ".join(sorted(torch)))')
+  if [[ -n "$torch_tests" ]]; then
+    echo "pan: PAN_SKIP_TORCH=1: SKIPPING the tests that need python3-torch: $torch_tests"
+    exclude="^($(tr ' ' '|' <<<"$torch_tests"))\$"
+    args=()  # ctest takes one -E: fold the caller's into ours
+    while [[ $# -gt 0 ]]; do
+      if [[ ( $1 == -E || $1 == --exclude-regex ) && $# -ge 2 ]]; then
+        exclude="($2)|$exclude"
+        shift 2
+      else
+        args+=("$1")
+        shift
+      fi
+    done
+    args+=(-E "$exclude")
+  fi
+fi
+ctest --test-dir build --output-on-failure -j"$(nproc)" "${args[@]}"
