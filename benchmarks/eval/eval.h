@@ -18,7 +18,10 @@
  *       detector's object tracks of every frame of the first 10 steps of
  *       those rollouts, and the same for the true world on the same cases;
  *     revisit (rooms): walk out and back, the return view against the
- *       departure view and the truth.
+ *       departure view and the truth;
+ *     structured planning: random, no-model, propose-k-simulate-pick and
+ *       CEM imagining in the subject, and the oracle (CEM imagining in the
+ *       true world), all acting in the true world.
  * - Cases are pure functions of (world, metric, split, case index) and the
  *   seed base: every episode seed lies in [PAN_EVAL_SEED_BASE,
  *   PAN_EVAL_SEED_BASE + 2^32), disjoint from training, which draws its
@@ -75,6 +78,8 @@ typedef struct pan_eval_config {
     int rollout_cases;        /* consistency rollouts; 0: 8 (quick 2) */
     int rollout_steps;        /* 0: 64 (quick 16); at most 64 */
     int revisit_cases;        /* rooms; 0: 60 (quick 8) */
+    int planning_tasks;       /* structured tasks per planner; 0: 100
+                                 (quick 4); -1: no planning */
     float tolerance_px;       /* 0: 2 px at 64 px width, scaled with width */
     uint64_t seed_base;       /* 0: PAN_EVAL_SEED_BASE */
     FILE *progress;           /* progress lines with rate and ETA, or NULL */
@@ -118,6 +123,27 @@ typedef struct pan_eval_revisit {
     pan_eval_stat psnr_departure, psnr_truth; /* dB of the return view */
 } pan_eval_revisit;
 
+/* Structured planning: the planners of agents/c/planner.h act in the true
+ * world on "structured: random" tasks (budget 5-10 actions); success is
+ * the goal predicate in the true world. */
+enum { PAN_EVAL_PLAN_RANDOM = 0, PAN_EVAL_PLAN_NOMODEL, PAN_EVAL_PLAN_PICK,
+       PAN_EVAL_PLAN_CEM, PAN_EVAL_PLAN_ORACLE, PAN_EVAL_PLANNERS };
+
+const char *pan_eval_planner_name(int planner);
+
+typedef struct pan_eval_planning {
+    bool measured;              /* false: the subject cannot imagine
+                                   (frozen, server) or planning was off */
+    char why_not[128];
+    int tasks;
+    pan_eval_stat success[PAN_EVAL_PLANNERS];
+    double mean_actions[PAN_EVAL_PLANNERS];
+    double decisions_per_s[PAN_EVAL_PLANNERS];
+    double imagined_steps_per_s[PAN_EVAL_PLANNERS];
+    double pan_minus_nomodel;   /* points: CEM in the model - no-model */
+    double oracle_minus_pan;    /* points: oracle - CEM in the model */
+} pan_eval_planning;
+
 typedef struct pan_eval_result {
     char world[16];
     char subject[256];                    /* pan_eval_subject_describe */
@@ -129,9 +155,10 @@ typedef struct pan_eval_result {
     pan_eval_smoothness smoothness;
     bool has_revisit;
     pan_eval_revisit revisit;
+    pan_eval_planning planning;
     int64_t subject_steps;                /* env steps the subject ran */
-    double seconds[5];                    /* fidelity, stepwise, rollouts,
-                                             revisit, total */
+    double seconds[6];                    /* fidelity, stepwise, rollouts,
+                                             revisit, planning, total */
 } pan_eval_result;
 
 /* The defaults filled in (case counts, tolerance, seed base). */

@@ -10,7 +10,8 @@
 
 uint64_t eval_case_seed(const pan_eval_config *cfg, int metric, int split, int index,
                         int attempt) {
-    /* metric: 4 x 2^28; split: 2 x 2^27; attempt: 2^7 x 2^20; index: 2^20 */
+    /* metric: 2^28 each (5 metrics); split: 2^27; attempt: 2^7 x 2^20;
+     * index: 2^20. All below seed_base + 2^31. */
     return cfg->seed_base + ((uint64_t)metric << 28) + ((uint64_t)split << 27) +
            ((uint64_t)(attempt & 127) << 20) + (uint64_t)(index & 0xfffff);
 }

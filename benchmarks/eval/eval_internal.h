@@ -15,7 +15,7 @@
 /* Seed sub-ranges of [seed_base, seed_base + 2^32): metric m, split s,
  * case i (attempt a when a case had to be drawn again). */
 enum { EVAL_METRIC_FIDELITY = 0, EVAL_METRIC_STEPWISE, EVAL_METRIC_ROLLOUT,
-       EVAL_METRIC_REVISIT };
+       EVAL_METRIC_REVISIT, EVAL_METRIC_PLANNING };
 uint64_t eval_case_seed(const pan_eval_config *cfg, int metric, int split, int index,
                         int attempt);
 
@@ -55,6 +55,8 @@ pan_status eval_rollouts(const pan_eval_config *cfg, pan_eval_subject *s,
                          pan_eval_curve *curve, pan_eval_smoothness *smooth);
 pan_status eval_revisit(const pan_eval_config *cfg, pan_eval_subject *s,
                         pan_eval_revisit *res);
+pan_status eval_planning(const pan_eval_config *cfg, pan_eval_subject *s,
+                         pan_eval_planning *res);
 
 /* Smoothness of object tracks: frames (F, H, W, 3) of one clip read by the
  * detector; appends speed / acceleration samples (px per frame) of the

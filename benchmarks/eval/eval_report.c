@@ -78,7 +78,7 @@ void pan_eval_report_markdown(FILE *f, const pan_eval_result *r, const pan_eval_
     fprintf(f, "- frames %dx%d, K = %d; tolerance %.1f px; %s run; %lld subject env steps in "
                "%.0f s\n\n",
             r->width, r->height, r->frames_per_step, (double)r->tolerance_px,
-            m->config->quick ? "quick" : "full", (long long)r->subject_steps, r->seconds[4]);
+            m->config->quick ? "quick" : "full", (long long)r->subject_steps, r->seconds[5]);
     fprintf(f, "Statistics: mean [95%% bootstrap interval over cases] (n = judged items). "
                "Definitions: docs/eval.md.\n\n");
 
@@ -99,7 +99,12 @@ void pan_eval_report_markdown(FILE *f, const pan_eval_result *r, const pan_eval_
     fprintf(f, "| step-wise simulation (4-way, chance 25%%) | 56.1%% | %s | %s |\n",
             pct(&r->stepwise[0], a), pct(&r->stepwise[1], b));
     fprintf(f, "| open-ended planning | +26.7 pts | not measured | |\n");
-    fprintf(f, "| structured planning (pan minus no-model) | +23.4 pts | not measured yet | |\n\n");
+    const pan_eval_planning *pl = &r->planning;
+    if (pl->measured)
+        fprintf(f, "| structured planning (CEM in pan minus no-model) | +23.4 pts | %+.1f pts | |\n\n",
+                pl->pan_minus_nomodel);
+    else
+        fprintf(f, "| structured planning | +23.4 pts | not measured: %s | |\n\n", pl->why_not);
 
     fprintf(f, "## Action fidelity (0-3 rubric, 3-action closed-loop cases)\n\n");
     fprintf(f, "| | train: score/3 | train: pass | held-out: score/3 | held-out: pass |\n");
@@ -168,13 +173,29 @@ void pan_eval_report_markdown(FILE *f, const pan_eval_result *r, const pan_eval_
     }
     fprintf(f, "## Step-wise simulation\n\ntrain %s; held-out %s (chance 25%%).\n\n",
             pct(&r->stepwise[0], a), pct(&r->stepwise[1], b));
+    if (pl->measured) {
+        fprintf(f, "## Structured planning (%d \"structured: random\" tasks per planner, "
+                   "acting in the true world)\n\n", pl->tasks);
+        fprintf(f, "| planner | imagines in | success | mean actions | decisions/s | imagined "
+                   "steps/s |\n|---|---|---|---|---|---|\n");
+        static const char *const where[PAN_EVAL_PLANNERS] = {"-", "-", "the subject",
+                                                             "the subject", "the true world"};
+        for (int k = 0; k < PAN_EVAL_PLANNERS; k++)
+            fprintf(f, "| %s | %s | %s | %.2f | %.1f | %.0f |\n", pan_eval_planner_name(k),
+                    where[k], pct(&pl->success[k], a), pl->mean_actions[k],
+                    pl->decisions_per_s[k], pl->imagined_steps_per_s[k]);
+        fprintf(f, "\npan minus no-model: %+.1f points (PAN: +23.4); oracle minus pan: %+.1f "
+                   "points (the cost of model error).\n\n",
+                pl->pan_minus_nomodel, pl->oracle_minus_pan);
+    }
     if (m->n_pictures) {
         fprintf(f, "## Pictures\n\n");
         for (int i = 0; i < m->n_pictures; i++) fprintf(f, "![%s](%s)\n", m->pictures[i], m->pictures[i]);
         fprintf(f, "\n");
     }
-    fprintf(f, "Timings: fidelity %.0f s, step-wise %.0f s, rollouts %.0f s, revisit %.0f s.\n",
-            r->seconds[0], r->seconds[1], r->seconds[2], r->seconds[3]);
+    fprintf(f, "Timings: fidelity %.0f s, step-wise %.0f s, rollouts %.0f s, revisit %.0f s, "
+               "planning %.0f s.\n",
+            r->seconds[0], r->seconds[1], r->seconds[2], r->seconds[3], r->seconds[4]);
 }
 
 /* ---- files -------------------------------------------------------------- */

@@ -111,11 +111,12 @@ json_t *pan_eval_report_json(const pan_eval_result *r, const pan_eval_report_met
     }
     const pan_eval_config *c = m->config;
     json_object_set_new(o, "settings",
-                        json_pack("{s b s i s i s i s i s i s f s I s [i i i]}", "quick", c->quick,
+                        json_pack("{s b s i s i s i s i s i s i s f s I s [i i i]}", "quick", c->quick,
                                   "fidelity_cases_per_split", c->fidelity_cases,
                                   "stepwise_cases_per_split", c->stepwise_cases,
                                   "rollout_cases", c->rollout_cases, "rollout_steps",
                                   c->rollout_steps, "revisit_cases", c->revisit_cases,
+                                  "planning_tasks", c->planning_tasks,
                                   "tolerance_px", (double)r->tolerance_px, "seed_base",
                                   (json_int_t)c->seed_base, "frame", r->width, r->height,
                                   r->frames_per_step));
@@ -143,11 +144,31 @@ json_t *pan_eval_report_json(const pan_eval_result *r, const pan_eval_report_met
                                       stat_json(&r->revisit.psnr_departure),
                                       "psnr_return_vs_truth_db",
                                       stat_json(&r->revisit.psnr_truth)));
+    const pan_eval_planning *pl = &r->planning;
+    json_t *plan = json_object();
+    json_object_set_new(plan, "measured", json_boolean(pl->measured));
+    if (!pl->measured) json_object_set_new(plan, "why_not", json_string(pl->why_not));
+    if (pl->measured) {
+        json_object_set_new(plan, "tasks_per_planner", json_integer(pl->tasks));
+        static const char *const keys[PAN_EVAL_PLANNERS] = {"random", "nomodel", "pick", "cem",
+                                                            "oracle"};
+        for (int k = 0; k < PAN_EVAL_PLANNERS; k++)
+            json_object_set_new(plan, keys[k],
+                                json_pack("{s o s f s f s f}", "success",
+                                          stat_json(&pl->success[k]), "mean_actions",
+                                          pl->mean_actions[k], "decisions_per_s",
+                                          pl->decisions_per_s[k], "imagined_steps_per_s",
+                                          pl->imagined_steps_per_s[k]));
+        json_object_set_new(plan, "pan_minus_nomodel_pts", num(pl->pan_minus_nomodel));
+        json_object_set_new(plan, "oracle_minus_pan_pts", num(pl->oracle_minus_pan));
+    }
+    json_object_set_new(o, "planning", plan);
     json_object_set_new(o, "subject_env_steps", json_integer(r->subject_steps));
     json_object_set_new(o, "seconds",
-                        json_pack("{s f s f s f s f s f}", "fidelity", r->seconds[0], "stepwise",
-                                  r->seconds[1], "rollouts", r->seconds[2], "revisit",
-                                  r->seconds[3], "total", r->seconds[4]));
+                        json_pack("{s f s f s f s f s f s f}", "fidelity", r->seconds[0],
+                                  "stepwise", r->seconds[1], "rollouts", r->seconds[2], "revisit",
+                                  r->seconds[3], "planning", r->seconds[4], "total",
+                                  r->seconds[5]));
     json_t *pics = json_array();
     for (int i = 0; i < m->n_pictures; i++) json_array_append_new(pics, json_string(m->pictures[i]));
     json_object_set_new(o, "pictures", pics);

@@ -12,6 +12,7 @@ pan_eval_config pan_eval_config_resolve(const pan_eval_config *in, int width) {
     if (!c.rollout_cases) c.rollout_cases = c.quick ? 2 : 8;
     if (!c.rollout_steps) c.rollout_steps = c.quick ? 16 : PAN_EVAL_MAX_ROLLOUT;
     if (!c.revisit_cases) c.revisit_cases = c.quick ? 8 : 60;
+    if (!c.planning_tasks) c.planning_tasks = c.quick ? 4 : 100;
     if (c.tolerance_px <= 0) c.tolerance_px = 2.0f * (float)width / 64.0f;
     if (!c.seed_base) c.seed_base = PAN_EVAL_SEED_BASE;
     return c;
@@ -27,7 +28,8 @@ static pan_status check(const pan_eval_config *c) {
         {"stepwise_cases", c->stepwise_cases, 1 << 20},
         {"rollout_cases", c->rollout_cases, 1 << 20},
         {"rollout_steps", c->rollout_steps, PAN_EVAL_MAX_ROLLOUT},
-        {"revisit_cases", c->revisit_cases, 1 << 20}};
+        {"revisit_cases", c->revisit_cases, 1 << 20},
+        {"planning_tasks", c->planning_tasks < 0 ? 1 : c->planning_tasks, 1 << 20}};
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
         if (counts[i].v < 1 || counts[i].v > counts[i].max)
             return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "eval: %s must be 1..%d, got %d",
@@ -70,7 +72,10 @@ pan_status pan_eval_run(const pan_eval_config *config, pan_eval_subject *s,
         if ((st = eval_revisit(&c, s, &r.revisit)) != PAN_OK) return st;
     }
     r.seconds[3] = eval_now() - t;
-    r.seconds[4] = eval_now() - t0;
+    t = eval_now();
+    if ((st = eval_planning(&c, s, &r.planning)) != PAN_OK) return st;
+    r.seconds[4] = eval_now() - t;
+    r.seconds[5] = eval_now() - t0;
     r.subject_steps = pan_eval_subject_steps(s);
     *res = r;
     return PAN_OK;

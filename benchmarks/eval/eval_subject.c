@@ -169,6 +169,18 @@ void pan_eval_subject_destroy(pan_eval_subject *s) {
     free(s);
 }
 
+pan_eval_subject_kind pan_eval_subject_get_kind(const pan_eval_subject *s) { return s->kind; }
+
+pan_status pan_eval_subject_imagination_env(const pan_eval_subject *s, int obs_mode,
+                                            struct pan_vec_env **out) {
+    if (!s || !out)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "eval subject: NULL argument");
+    if (s->kind != PAN_EVAL_SUBJECT_MODEL)
+        return pan_error_set(PAN_ERR_UNIMPLEMENTED, "eval subject: %s has no in-process "
+                             "env to imagine in", s->describe);
+    return pan_eval_subject_model_env(s, obs_mode, out);
+}
+
 const char *pan_eval_subject_describe(const pan_eval_subject *s) { return s->describe; }
 const char *pan_eval_subject_config_json(const pan_eval_subject *s) { return s->config_json; }
 int pan_eval_subject_capacity(const pan_eval_subject *s) { return s->capacity; }

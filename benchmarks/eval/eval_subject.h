@@ -70,6 +70,16 @@ pan_world_config pan_eval_subject_world_config(const pan_eval_subject *s);
 /* Environment steps run so far (env x step). */
 int64_t pan_eval_subject_steps(const pan_eval_subject *s);
 
+/* For planning: a new env of one that imagines as the subject does: MODEL,
+ * a vector env of its model in `mode` (the caller resets it from true
+ * frames with initial_frames, and destroys it). UNIMPLEMENTED for the
+ * other kinds (WORLD imagines in the true env itself; FROZEN and SERVER
+ * have no in-process env). */
+struct pan_vec_env;
+pan_status pan_eval_subject_imagination_env(const pan_eval_subject *s, int obs_mode,
+                                            struct pan_vec_env **out);
+pan_eval_subject_kind pan_eval_subject_get_kind(const pan_eval_subject *s);
+
 pan_status pan_eval_subject_reset(pan_eval_subject *s, int n,
                                   const uint64_t *seeds,
                                   const pan_world_state *states,

@@ -33,6 +33,12 @@ pan_status pan_eval_subject_init_model(pan_eval_subject *s,
 pan_status pan_eval_subject_init_server(pan_eval_subject *s,
                                         const pan_eval_subject_config *cfg);
 
+/* MODEL: a new vector env of one of the subject's model (eval_subject.h,
+ * pan_eval_subject_imagination_env). */
+struct pan_vec_env;
+pan_status pan_eval_subject_model_env(const pan_eval_subject *s, int obs_mode,
+                                      struct pan_vec_env **out);
+
 /* Writes "crc32 XXXXXXXX, N bytes" of a file into buf (the report's model
  * hash); IO error when it cannot be read. */
 pan_status pan_eval_file_crc32(const char *path, char *buf, size_t size);

@@ -118,3 +118,12 @@ pan_status pan_eval_subject_init_model(pan_eval_subject *s,
              m->model->trained ? "trained" : "UNTRAINED: random weights");
     return PAN_OK;
 }
+
+pan_status pan_eval_subject_model_env(const pan_eval_subject *s, int obs_mode,
+                                      pan_vec_env **out) {
+    const model_impl *m = s->impl;
+    pan_env_config ec = m->ec;
+    ec.num_envs = 1;
+    ec.obs_mode = (pan_obs_mode)obs_mode;
+    return pan_vec_env_create(&ec, out);
+}
