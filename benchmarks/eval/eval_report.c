@@ -13,18 +13,8 @@
 
 /* ---- meta --------------------------------------------------------------- */
 
-static void first_line(FILE *p, char *buf, size_t size) {
-    if (!p || !fgets(buf, (int)size, p)) buf[0] = 0;
-    buf[strcspn(buf, "\n")] = 0;
-}
-
-void pan_eval_meta_fill(pan_eval_report_meta *m, const char *source_dir) {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=12 HEAD 2>/dev/null", source_dir);
-    FILE *p = popen(cmd, "r");
-    first_line(p, m->commit, sizeof m->commit);
-    if (p) pclose(p);
-    if (!m->commit[0]) snprintf(m->commit, sizeof m->commit, "unknown");
+void pan_eval_meta_fill(pan_eval_report_meta *m, const char *commit) {
+    snprintf(m->commit, sizeof m->commit, "%s", commit && *commit ? commit : "unknown");
     char cpu[160] = "unknown CPU", line[256];
     FILE *f = fopen("/proc/cpuinfo", "r");
     while (f && fgets(line, sizeof line, f)) {
@@ -36,10 +26,14 @@ void pan_eval_meta_fill(pan_eval_report_meta *m, const char *source_dir) {
         }
     }
     if (f) fclose(f);
+    double load[3] = {0, 0, 0};
+    FILE *l = fopen("/proc/loadavg", "r");
+    if (!l || fscanf(l, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1;
+    if (l) fclose(l);
     struct utsname u;
     uname(&u);
-    snprintf(m->machine, sizeof m->machine, "%s, %ld cores, %s %s", cpu,
-             sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release);
+    snprintf(m->machine, sizeof m->machine, "%s, %ld cores, %s %s, load average %.2f at the end",
+             cpu, sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, load[0]);
     time_t now = time(NULL);
     strftime(m->date, sizeof m->date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 }

@@ -5,8 +5,9 @@
  *
  * Contract
  * - pan_eval_report_meta says where and how a run was made; every string is
- *   borrowed. pan_eval_meta_fill fills commit (git in source_dir, or
- *   "unknown"), machine (CPU model, cores, kernel) and date (UTC).
+ *   borrowed. pan_eval_meta_fill fills commit (the build's, given by the
+ *   caller: "<hash>[-dirty]" or "unknown"), machine (CPU model, cores,
+ *   kernel, load average) and date (UTC).
  * - pan_eval_report_write writes DIR/report.json and DIR/report.md
  *   atomically (a temporary file renamed); DIR must exist. IO errors name
  *   the file. NaN statistics are JSON null and "-" in markdown.
@@ -28,7 +29,7 @@ typedef struct pan_eval_report_meta {
     int n_pictures;
 } pan_eval_report_meta;
 
-void pan_eval_meta_fill(pan_eval_report_meta *meta, const char *source_dir);
+void pan_eval_meta_fill(pan_eval_report_meta *meta, const char *commit);
 
 pan_status pan_eval_report_write(const char *dir, const pan_eval_result *r,
                                  const pan_eval_report_meta *meta);

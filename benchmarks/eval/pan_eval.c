@@ -17,6 +17,7 @@
 #include "benchmarks/eval/eval.h"
 #include "benchmarks/eval/eval_pictures.h"
 #include "benchmarks/eval/eval_report.h"
+#include "eval_build_commit.h" /* PAN_BUILD_COMMIT, generated */
 
 static const char usage[] =
     "usage: pan-eval (--model FILE | --server EP [--name NAME] | --truth | --frozen)\n"
@@ -186,7 +187,7 @@ int main(int argc, char **argv) {
     pan_eval_report_meta meta = {.command = command,
                                  .config_json = pan_eval_subject_config_json(s),
                                  .config = &resolved};
-    pan_eval_meta_fill(&meta, PAN_SOURCE_DIR);
+    pan_eval_meta_fill(&meta, PAN_BUILD_COMMIT);
     if (pictures && pan_eval_pictures_write(out, &cap, res, &meta) != PAN_OK)
         fprintf(stderr, "pan-eval: pictures: %s (the report is written without them)\n",
                 pan_error_message());
