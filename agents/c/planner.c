@@ -151,9 +151,14 @@ pan_status pan_planner_begin(pan_planner *p, const pan_goal *goal,
                              "planner begin: a %s goal for a %s planner",
                              pan_task_kind_name(base.kind), p->world_name);
     /* the local world: the detector's geometry and, for rooms, the map */
-    static uint8_t scratch[PAN_WORLD_MAX_SIZE * PAN_WORLD_MAX_SIZE * 3];
-    if ((st = pan_world_reset(p->world, episode_seed, scratch)) != PAN_OK)
-        return st;
+    const pan_world_config *wc = &p->cfg.world_config;
+    uint8_t *scratch = malloc((size_t)wc->width * (size_t)wc->height * 3);
+    if (!scratch)
+        return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
+                             "planner begin: out of memory for a frame");
+    st = pan_world_reset(p->world, episode_seed, scratch);
+    free(scratch);
+    if (st != PAN_OK) return st;
     p->goal = *goal;
     p->has_goal = true;
     p->episode_seed = episode_seed;
