@@ -96,15 +96,15 @@ static void progress_line(eval_progress *p, bool final) {
     double rate = t > 0 ? (double)p->done / t : 0;
     double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
     double shown = final ? t : eta;
-    fprintf(p->out, "%span-eval: %-22s %6lld/%-6lld case steps | %6.1f steps/s | %s %3dm%02ds%s",
-            p->tty ? "\r" : "", p->what, (long long)p->done, (long long)p->total, rate,
+    fprintf(p->out, "%span-eval: %-22s %6lld/%-6lld %s | %6.1f/s | %s %3dm%02ds%s",
+            p->tty ? "\r" : "", p->what, (long long)p->done, (long long)p->total, p->unit, rate,
             final ? "took" : "ETA ", (int)(shown / 60), (int)shown % 60,
             final || !p->tty ? "\n" : "");
     fflush(p->out);
 }
 
 void eval_progress_begin(eval_progress *p, FILE *out, const char *what, int64_t total) {
-    *p = (eval_progress){.out = out, .what = what, .total = total};
+    *p = (eval_progress){.out = out, .what = what, .total = total, .unit = "case steps"};
     p->start = p->last = eval_now();
     p->tty = out && isatty(fileno(out));
     if (out && p->tty) progress_line(p, false);

@@ -35,7 +35,7 @@ pan_status eval_warm_up(pan_world *w, uint64_t *rng, uint8_t *chunk);
 
 typedef struct eval_progress {
     FILE *out;
-    const char *what;
+    const char *what, *unit;  /* unit: "case steps" unless set after begin */
     int64_t total, done;
     double start, last;
     bool tty;

@@ -192,6 +192,7 @@ pan_status eval_planning(const pan_eval_config *cfg, pan_eval_subject *s,
     eval_progress prog;
     eval_progress_begin(&prog, cfg->progress, "structured planning",
                         (int64_t)N * PAN_EVAL_PLANNERS);
+    prog.unit = "tasks";
     for (int which = 0; which < PAN_EVAL_PLANNERS && st == PAN_OK; which++) {
         pan_planner_config pc = planner_config(&c, which, cfg->seed_base);
         pan_planner *p = NULL;

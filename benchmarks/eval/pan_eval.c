@@ -38,6 +38,7 @@ static const char usage[] =
     "  --rollout-cases N   consistency rollouts (default 8, quick 2)\n"
     "  --rollout-steps N   their length, 1..64 (default 64, quick 16)\n"
     "  --revisit-cases N   rooms (default 60, quick 8)\n"
+    "  --planning-tasks N  structured tasks per planner (default 100, quick 4; 0: none)\n"
     "  --tolerance PX      fidelity tolerance (default 2 px at 64 px width)\n"
     "  --timeout MS        per request to --server (default 600000)\n"
     "  --no-pictures       skip the strips, GIFs and plots\n"
@@ -88,6 +89,7 @@ int main(int argc, char **argv) {
         {"rollout-steps", required_argument, NULL, 4}, {"revisit-cases", required_argument, NULL, 5},
         {"tolerance", required_argument, NULL, 6}, {"timeout", required_argument, NULL, 7},
         {"no-pictures", no_argument, NULL, 8},     {"quiet", no_argument, NULL, 9},
+        {"planning-tasks", required_argument, NULL, 10},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     pan_eval_subject_config sc = {.world = "tabletop", .world_config = pan_world_config_default()};
     pan_eval_config ec = {.world = "tabletop", .progress = stderr};
@@ -125,6 +127,10 @@ int main(int argc, char **argv) {
         case 7: rc = parse_int(optarg, "--timeout", 1, 1 << 30, &sc.timeout_ms); break;
         case 8: pictures = 0; break;
         case 9: ec.progress = NULL; break;
+        case 10:
+            rc = parse_int(optarg, "--planning-tasks", 0, 1 << 20, &ec.planning_tasks);
+            if (!rc && ec.planning_tasks == 0) ec.planning_tasks = -1;
+            break;
         case 'h': fputs(usage, stdout); return 0;
         default:
             fprintf(stderr, "pan-eval: unknown or incomplete option '%s'\n%s", argv[optind - 1],
@@ -140,6 +146,10 @@ int main(int argc, char **argv) {
     if (kinds != 1 || !out) {
         fprintf(stderr, "pan-eval: give exactly one of --model, --server, --truth, --frozen, "
                         "and --out\n%s", usage);
+        return 2;
+    }
+    if (name && sc.kind != PAN_EVAL_SUBJECT_SERVER) {
+        fprintf(stderr, "pan-eval: --name names a served model; it needs --server\n");
         return 2;
     }
     if (strcmp(ec.world, "tabletop") && strcmp(ec.world, "rooms")) {
