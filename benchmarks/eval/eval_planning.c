@@ -1,7 +1,9 @@
 /* benchmarks/eval/eval_planning.c: structured planning (PAN's +23.4
  * analogue): the planners of agents/c/planner.h act in the TRUE world on
  * "structured: random" goals; the model planners imagine in the subject
- * (re-started from the true current frame before every decision), the
+ * (its imaginer, eval_subject.h: an in-process env of the checkpoint or a
+ * session on its server, re-started from the true current frame before
+ * every decision), the
  * oracle imagines in the true world; success is the goal predicate in the
  * true world within the goal's budget (eval.h, docs/eval.md "Planning"). */
 #include "benchmarks/eval/eval_internal.h"
@@ -33,11 +35,10 @@ typedef struct plan_ctx {
     const pan_eval_config *cfg;
     pan_world_config wc;
     pan_vec_env *truth;        /* the true world, one env */
-    pan_vec_env *imagine;      /* the subject's model, latent mode, or NULL */
+    pan_eval_imaginer *imagine; /* the subject's model, latent mode, or NULL */
     pan_world *budget_world;
     uint8_t *chunk;            /* (K, H, W, 3) */
     float *latent;             /* the true env's (Q, D) */
-    float *mlatent;            /* the model env's (Q, D) */
     uint8_t *frame;            /* (H, W, 3): the true current frame */
 } plan_ctx;
 
@@ -63,10 +64,7 @@ static pan_planner_config planner_config(const plan_ctx *c, int which, uint64_t 
 static pan_status resync(plan_ctx *c, uint64_t seed, const char *goal_text) {
     char task[PAN_ENV_TASK_TEXT_MAX + 16];
     snprintf(task, sizeof task, "latent: %s", goal_text);
-    pan_reset_options opt = {.task = task, .initial_frames = c->frame};
-    pan_obs_batch obs = {.frames = NULL, .latent = c->mlatent};
-    pan_env_info info;
-    return pan_vec_env_reset(c->imagine, &seed, &opt, &obs, &info);
+    return pan_eval_imaginer_resync(c->imagine, c->frame, seed, task);
 }
 
 /* One task with one planner: *used actions, *success in the true world. */
@@ -98,14 +96,16 @@ static pan_status play(plan_ctx *c, pan_planner *p, int which, int index, int *u
         (st = pan_task_budget(&goal, c->budget_world, &budget)) != PAN_OK ||
         (st = pan_planner_begin(p, &planner_goal, seed)) != PAN_OK)
         return st;
-    pan_planner_sim sim;
-    bool has_sim = false;
+    pan_planner_sim truth_sim;
+    const pan_planner_sim *sim = NULL;
+    bool has_truth_sim = false;
     if (which == PAN_EVAL_PLAN_ORACLE || (which >= PAN_EVAL_PLAN_PICK && !c->imagine)) {
-        if ((st = pan_planner_sim_vec_create(c->truth, 0, false, &sim)) != PAN_OK) return st;
-        has_sim = true;
+        if ((st = pan_planner_sim_vec_create(c->truth, 0, false, &truth_sim)) != PAN_OK)
+            return st;
+        has_truth_sim = true;
+        sim = &truth_sim;
     } else if (in_model) {
-        if ((st = pan_planner_sim_vec_create(c->imagine, 0, true, &sim)) != PAN_OK) return st;
-        has_sim = true;
+        sim = pan_eval_imaginer_sim(c->imagine);
     }
     *used = 0;
     *success = false;
@@ -113,8 +113,7 @@ static pan_status play(plan_ctx *c, pan_planner *p, int which, int index, int *u
         if (in_model && (st = resync(c, seed, goal_text)) != PAN_OK) break;
         if ((st = pan_planner_observe_frame(p, c->frame, &now)) != PAN_OK) break;
         char action[PAN_PLANNER_ACTION_MAX];
-        if ((st = pan_planner_decide(p, has_sim ? &sim : NULL, &now, action, sizeof action)) !=
-            PAN_OK)
+        if ((st = pan_planner_decide(p, sim, &now, action, sizeof action)) != PAN_OK)
             break;
         const char *acts[1] = {action};
         float reward;
@@ -126,17 +125,16 @@ static pan_status play(plan_ctx *c, pan_planner *p, int which, int index, int *u
         (*used)++;
         *success = term;
     }
-    if (has_sim) pan_planner_sim_vec_destroy(&sim);
+    if (has_truth_sim) pan_planner_sim_vec_destroy(&truth_sim);
     return st;
 }
 
 static void destroy_ctx(plan_ctx *c) {
     pan_vec_env_destroy(c->truth);
-    pan_vec_env_destroy(c->imagine);
+    pan_eval_imaginer_destroy(c->imagine);
     pan_world_destroy(c->budget_world);
     free(c->chunk);
     free(c->latent);
-    free(c->mlatent);
     free(c->frame);
 }
 
@@ -148,11 +146,8 @@ pan_status eval_planning(const pan_eval_config *cfg, pan_eval_subject *s,
         snprintf(res->why_not, sizeof res->why_not, "planning was turned off");
         return PAN_OK;
     }
-    if (kind == PAN_EVAL_SUBJECT_FROZEN || kind == PAN_EVAL_SUBJECT_SERVER) {
-        snprintf(res->why_not, sizeof res->why_not,
-                 kind == PAN_EVAL_SUBJECT_FROZEN
-                     ? "the frozen model cannot imagine"
-                     : "not measured over --server yet (use pan-planner --model, or --model FILE)");
+    if (kind == PAN_EVAL_SUBJECT_FROZEN) {
+        snprintf(res->why_not, sizeof res->why_not, "the frozen model cannot imagine");
         return PAN_OK;
     }
     plan_ctx c = {.cfg = cfg, .wc = pan_eval_subject_world_config(s)};
@@ -168,22 +163,17 @@ pan_status eval_planning(const pan_eval_config *cfg, pan_eval_subject *s,
         destroy_ctx(&c);
         return st;
     }
-    if (kind == PAN_EVAL_SUBJECT_MODEL &&
-        (st = pan_eval_subject_imagination_env(s, PAN_OBS_LATENT, &c.imagine)) != PAN_OK) {
+    if (kind != PAN_EVAL_SUBJECT_WORLD && (st = pan_eval_imaginer_create(s, &c.imagine)) != PAN_OK) {
         destroy_ctx(&c);
         return st;
     }
-    pan_env_spaces sp, msp;
+    pan_env_spaces sp;
     pan_vec_env_spaces(c.truth, &sp);
     size_t fb = (size_t)c.wc.height * c.wc.width * 3;
     c.chunk = malloc(fb * c.wc.frames_per_step);
     c.frame = malloc(fb);
     c.latent = malloc((size_t)(sp.latent.shape[0] * sp.latent.shape[1]) * sizeof(float));
-    if (c.imagine) {
-        pan_vec_env_spaces(c.imagine, &msp);
-        c.mlatent = malloc((size_t)(msp.latent.shape[0] * msp.latent.shape[1]) * sizeof(float));
-    }
-    if (!c.chunk || !c.frame || !c.latent || (c.imagine && !c.mlatent)) {
+    if (!c.chunk || !c.frame || !c.latent) {
         destroy_ctx(&c);
         return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED, "eval planning: out of memory");
     }

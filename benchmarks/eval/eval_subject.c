@@ -171,14 +171,40 @@ void pan_eval_subject_destroy(pan_eval_subject *s) {
 
 pan_eval_subject_kind pan_eval_subject_get_kind(const pan_eval_subject *s) { return s->kind; }
 
-pan_status pan_eval_subject_imagination_env(const pan_eval_subject *s, int obs_mode,
-                                            struct pan_vec_env **out) {
+pan_status pan_eval_imaginer_create(pan_eval_subject *s, pan_eval_imaginer **out) {
     if (!s || !out)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "eval subject: NULL argument");
-    if (s->kind != PAN_EVAL_SUBJECT_MODEL)
-        return pan_error_set(PAN_ERR_UNIMPLEMENTED, "eval subject: %s has no in-process "
-                             "env to imagine in", s->describe);
-    return pan_eval_subject_model_env(s, obs_mode, out);
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "eval imaginer: NULL argument");
+    *out = NULL;
+    if (s->kind != PAN_EVAL_SUBJECT_MODEL && s->kind != PAN_EVAL_SUBJECT_SERVER)
+        return pan_error_set(PAN_ERR_UNIMPLEMENTED, "eval imaginer: %s cannot imagine",
+                             s->describe);
+    pan_eval_imaginer *im = calloc(1, sizeof *im);
+    if (!im) return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED, "eval imaginer: out of memory");
+    pan_status st = s->kind == PAN_EVAL_SUBJECT_MODEL ? pan_eval_imaginer_init_model(s, im)
+                                                      : pan_eval_imaginer_init_server(s, im);
+    if (st != PAN_OK) {
+        pan_eval_imaginer_destroy(im);
+        return st;
+    }
+    *out = im;
+    return PAN_OK;
+}
+
+pan_status pan_eval_imaginer_resync(pan_eval_imaginer *im, const uint8_t *frame,
+                                    uint64_t seed, const char *task) {
+    if (!im || !frame || !task)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "eval imaginer: NULL argument");
+    return im->resync(im, frame, seed, task);
+}
+
+const struct pan_planner_sim *pan_eval_imaginer_sim(const pan_eval_imaginer *im) {
+    return im && im->has_sim ? &im->sim : NULL;
+}
+
+void pan_eval_imaginer_destroy(pan_eval_imaginer *im) {
+    if (!im) return;
+    if (im->destroy) im->destroy(im);
+    free(im);
 }
 
 const char *pan_eval_subject_describe(const pan_eval_subject *s) { return s->describe; }

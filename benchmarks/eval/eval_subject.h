@@ -70,14 +70,23 @@ pan_world_config pan_eval_subject_world_config(const pan_eval_subject *s);
 /* Environment steps run so far (env x step). */
 int64_t pan_eval_subject_steps(const pan_eval_subject *s);
 
-/* For planning: a new env of one that imagines as the subject does: MODEL,
- * a vector env of its model in `mode` (the caller resets it from true
- * frames with initial_frames, and destroys it). UNIMPLEMENTED for the
- * other kinds (WORLD imagines in the true env itself; FROZEN and SERVER
- * have no in-process env). */
-struct pan_vec_env;
-pan_status pan_eval_subject_imagination_env(const pan_eval_subject *s, int obs_mode,
-                                            struct pan_vec_env **out);
+/* For planning (eval_planning.c): an env of one that imagines as the
+ * subject does, and a planner simulator (agents/c/planner.h) over it.
+ *   MODEL  a vector env of its model in latent mode (planner_sim_vec);
+ *   SERVER a latent-mode session of the served model on the same server
+ *          (planner_sim_client);
+ * restarted from a true frame by resync(frame (H, W, 3), seed, task) before
+ * every decision (task: "latent: <goal>"). UNIMPLEMENTED for WORLD (it
+ * imagines in the true env itself) and FROZEN (it cannot imagine). The
+ * imaginer is the caller's to destroy, before the subject. */
+struct pan_planner_sim;
+typedef struct pan_eval_imaginer pan_eval_imaginer;
+pan_status pan_eval_imaginer_create(pan_eval_subject *s, pan_eval_imaginer **out);
+pan_status pan_eval_imaginer_resync(pan_eval_imaginer *im, const uint8_t *frame,
+                                    uint64_t seed, const char *task);
+const struct pan_planner_sim *pan_eval_imaginer_sim(const pan_eval_imaginer *im);
+void pan_eval_imaginer_destroy(pan_eval_imaginer *im);
+
 pan_eval_subject_kind pan_eval_subject_get_kind(const pan_eval_subject *s);
 
 pan_status pan_eval_subject_reset(pan_eval_subject *s, int n,

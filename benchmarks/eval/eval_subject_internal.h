@@ -33,11 +33,19 @@ pan_status pan_eval_subject_init_model(pan_eval_subject *s,
 pan_status pan_eval_subject_init_server(pan_eval_subject *s,
                                         const pan_eval_subject_config *cfg);
 
-/* MODEL: a new vector env of one of the subject's model (eval_subject.h,
- * pan_eval_subject_imagination_env). */
-struct pan_vec_env;
-pan_status pan_eval_subject_model_env(const pan_eval_subject *s, int obs_mode,
-                                      struct pan_vec_env **out);
+/* An imaginer (eval_subject.h): resync restarts the imagining env from a
+ * true frame; sim imagines in it. */
+#include "agents/c/planner.h"
+struct pan_eval_imaginer {
+    pan_status (*resync)(pan_eval_imaginer *im, const uint8_t *frame, uint64_t seed,
+                         const char *task);
+    void (*destroy)(pan_eval_imaginer *im);
+    pan_planner_sim sim;
+    bool has_sim;
+    void *impl;
+};
+pan_status pan_eval_imaginer_init_model(pan_eval_subject *s, pan_eval_imaginer *im);
+pan_status pan_eval_imaginer_init_server(pan_eval_subject *s, pan_eval_imaginer *im);
 
 /* Writes "crc32 XXXXXXXX, N bytes" of a file into buf (the report's model
  * hash); IO error when it cannot be read. */

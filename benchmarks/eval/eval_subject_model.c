@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/model/model.h"
+#include "agents/c/planner_sim_vec.h"
 #include "env/env.h"
 
 typedef struct model_impl {
@@ -119,11 +120,49 @@ pan_status pan_eval_subject_init_model(pan_eval_subject *s,
     return PAN_OK;
 }
 
-pan_status pan_eval_subject_model_env(const pan_eval_subject *s, int obs_mode,
-                                      pan_vec_env **out) {
+/* ---- the imaginer: a latent-mode env of one of the same model ---------- */
+
+typedef struct model_imaginer {
+    pan_vec_env *env;
+    float *latent;      /* (Q, D) */
+} model_imaginer;
+
+static pan_status imaginer_resync(pan_eval_imaginer *im, const uint8_t *frame, uint64_t seed,
+                                  const char *task) {
+    model_imaginer *mi = im->impl;
+    pan_reset_options opt = {.task = task, .initial_frames = frame};
+    pan_obs_batch obs = {.frames = NULL, .latent = mi->latent};
+    pan_env_info info;
+    return pan_vec_env_reset(mi->env, &seed, &opt, &obs, &info);
+}
+
+static void imaginer_destroy(pan_eval_imaginer *im) {
+    model_imaginer *mi = im->impl;
+    if (im->has_sim) pan_planner_sim_vec_destroy(&im->sim);
+    if (mi) {
+        pan_vec_env_destroy(mi->env);
+        free(mi->latent);
+        free(mi);
+    }
+}
+
+pan_status pan_eval_imaginer_init_model(pan_eval_subject *s, pan_eval_imaginer *im) {
     const model_impl *m = s->impl;
+    model_imaginer *mi = calloc(1, sizeof *mi);
+    im->impl = mi;
+    im->resync = imaginer_resync;
+    im->destroy = imaginer_destroy;
+    if (!mi) return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED, "eval imaginer: out of memory");
     pan_env_config ec = m->ec;
     ec.num_envs = 1;
-    ec.obs_mode = (pan_obs_mode)obs_mode;
-    return pan_vec_env_create(&ec, out);
+    ec.obs_mode = PAN_OBS_LATENT;
+    pan_status st = pan_vec_env_create(&ec, &mi->env);
+    if (st != PAN_OK) return st;
+    pan_env_spaces sp;
+    pan_vec_env_spaces(mi->env, &sp);
+    mi->latent = malloc((size_t)(sp.latent.shape[0] * sp.latent.shape[1]) * sizeof(float));
+    if (!mi->latent) return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED, "eval imaginer: out of memory");
+    if ((st = pan_planner_sim_vec_create(mi->env, 0, true, &im->sim)) != PAN_OK) return st;
+    im->has_sim = true;
+    return PAN_OK;
 }

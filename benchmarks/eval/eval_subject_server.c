@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "agents/c/pan_client.h"
+#include "agents/c/planner_sim_client.h"
 
 #define DEFAULT_TIMEOUT_MS 600000
 
@@ -122,5 +123,63 @@ pan_status pan_eval_subject_init_server(pan_eval_subject *s,
     s->wc.width = (int)sp.frames_shape[2];
     snprintf(s->describe, sizeof s->describe, "server %s model %s (%.120s)", cfg->endpoint,
              cfg->model_name, sp.latent);
+    return PAN_OK;
+}
+
+/* ---- the imaginer: a latent-mode session of the same served model ------- */
+
+typedef struct server_imaginer {
+    server_impl *r;          /* the subject's client (borrowed) */
+    uint64_t session;
+    bool has_session;
+    int height, width;
+} server_imaginer;
+
+static pan_status imaginer_resync(pan_eval_imaginer *im, const uint8_t *frame, uint64_t seed,
+                                  const char *task) {
+    server_imaginer *si = im->impl;
+    pan_client_reset_args ra = {.seed_kind = PAN_CLIENT_SEED_ONE, .seed = seed, .task = task,
+                                .initial_frames = frame, .n_initial = 1,
+                                .initial_height = si->height, .initial_width = si->width};
+    pan_client_obs_result o;
+    if (pan_client_reset(si->r->client, si->session, &ra, &o) != PAN_OK)
+        return server_error(si->r, "RESET of the imagination session");
+    return PAN_OK;
+}
+
+static void imaginer_destroy(pan_eval_imaginer *im) {
+    server_imaginer *si = im->impl;
+    if (im->has_sim) pan_planner_sim_client_destroy(&im->sim);
+    if (si && si->has_session) (void)pan_client_close(si->r->client, si->session);
+    free(si);
+}
+
+pan_status pan_eval_imaginer_init_server(pan_eval_subject *s, pan_eval_imaginer *im) {
+    server_impl *r = s->impl;
+    server_imaginer *si = calloc(1, sizeof *si);
+    im->impl = si;
+    im->resync = imaginer_resync;
+    im->destroy = imaginer_destroy;
+    if (!si) return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED, "eval imaginer: out of memory");
+    si->r = r;
+    si->height = s->wc.height;
+    si->width = s->wc.width;
+    pan_client_make_args args = pan_client_make_args_default(NULL);
+    args.model = r->model_name;
+    args.num_envs = 1;
+    args.obs_mode = "latent";
+    args.autoreset_mode = "disabled";
+    args.max_episode_steps = 0;
+    pan_client_spaces sp;
+    if (pan_client_make(r->client, &args, &si->session, &sp) != PAN_OK)
+        return server_error(r, "MAKE of the imagination session");
+    si->has_session = true;
+    pan_client_hello_result h;
+    if (pan_client_hello(r->client, "pan-eval", &h) != PAN_OK) return server_error(r, "HELLO");
+    int max_batch = h.limits.max_batch > 0 ? (int)h.limits.max_batch : 64;
+    pan_status st = pan_planner_sim_client_create(r->client, si->session, &sp, 0, true, true,
+                                                  max_batch, &im->sim);
+    if (st != PAN_OK) return st;
+    im->has_sim = true;
     return PAN_OK;
 }

@@ -6,9 +6,12 @@
   report.md and the pictures, and scores 100% (the judges' validation).
 - `pan-eval --model FILE --quick` on the untrained default model
   (pan-init's default config) writes its report, with fidelity 0.
-- The same checkpoint served by a real pan-server and judged through
+- A small checkpoint served by a real pan-server and judged through
   `--server` gives exactly the numbers of the in-process run (same seeds,
-  same code, same thread count).
+  same code, same thread count), planning included.
+
+ctest runs the classes as separate tests (eval_cli_truth, ...), so each has
+its own timeout: `test_eval_cli.py PAN_EVAL PAN_SERVER PAN_INIT Truth`.
 - Usage errors exit 2 and failures exit 1, with a message.
 """
 
@@ -27,11 +30,14 @@ if len(sys.argv) < 4:
 PAN_EVAL, PAN_SERVER, PAN_INIT = sys.argv[1:4]
 del sys.argv[1:4]
 os.environ["PAN_SERVER"] = PAN_SERVER
+import pan_test_server  # noqa: E402
 from pan_test_server import PanServer  # noqa: E402
+
+pan_test_server._SERVER = PAN_SERVER  # argv[1] is the test class, not the server
 
 TMP = tempfile.mkdtemp(prefix="pan-eval-test-")
 SMALL = ["--fidelity-cases", "4", "--stepwise-cases", "4", "--rollout-cases", "1",
-         "--rollout-steps", "3", "--no-pictures", "--quiet", "--threads", "2"]
+         "--rollout-steps", "3", "--planning-tasks", "2", "--no-pictures", "--quiet"]
 
 
 def tearDownModule():
@@ -54,6 +60,9 @@ def report(out):
 def numbers(r):
     """The judged numbers of a report, without who/where/when."""
     keep = {k: r[k] for k in ("fidelity", "stepwise", "consistency", "smoothness")}
+    plan = r["planning"]
+    keep["planning"] = {k: plan[k]["success"] for k in ("random", "nomodel", "pick", "cem",
+                                                         "oracle")}
     return json.dumps(keep, sort_keys=True)
 
 
@@ -77,7 +86,8 @@ class Truth(unittest.TestCase):
             self.assertEqual(f.read(6), b"GIF89a")
         with open(os.path.join(out, "rollout-0.png"), "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
-        md = open(os.path.join(out, "report.md")).read()
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
         self.assertIn("70.3%", md)  # PAN's published numbers beside ours
         self.assertIn("different setting", md)
         self.assertIn(r["commit"], md)
@@ -95,12 +105,25 @@ class Truth(unittest.TestCase):
         self.check_truth("rooms")
 
 
+NARROW = ["decoder.dim=96", "decoder.layers=2", "decoder.heads=4", "decoder.mlp_dim=256",
+          "decoder.freq_dim=64"]
+
+
+def init_model(name, *settings):
+    path = os.path.join(TMP, name)
+    args = [PAN_INIT, "--out", path, "--seed", "1"]
+    for item in settings:
+        args += ["--set", item]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
 class Untrained(unittest.TestCase):
+    """The untrained default model (pan-init's default config), --quick."""
+
     @classmethod
     def setUpClass(cls):
-        cls.model = os.path.join(TMP, "glp.safetensors")
-        subprocess.run([PAN_INIT, "--out", cls.model, "--seed", "1"], check=True,
-                       stdout=subprocess.DEVNULL)
+        cls.model = init_model("glp.safetensors")
 
     def test_quick_default_model(self):
         out = os.path.join(TMP, "untrained")
@@ -112,11 +135,20 @@ class Untrained(unittest.TestCase):
         for split in ("train", "heldout"):
             self.assertEqual(r["fidelity"][split]["pass"]["mean"], 0.0)
             self.assertLessEqual(r["stepwise"][split]["mean"], 0.6)
-        self.assertLess(r["seconds"]["total"], 180)
+        self.assertTrue(r["planning"]["measured"])
+        self.assertEqual(r["planning"]["tasks_per_planner"], 4)
+
+
+class Server(unittest.TestCase):
+    """A narrow-decoder checkpoint, in-process and over pan-server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.model = init_model("tiny.safetensors", *NARROW)
 
     def test_server_equals_in_process(self):
         local = os.path.join(TMP, "local")
-        run_eval("--model", self.model, "--out", local, *SMALL)
+        run_eval("--model", self.model, "--out", local, "--threads", "2", *SMALL)
         server = PanServer("--model", f"glp={self.model}", "--model-threads", "2")
         try:
             remote = os.path.join(TMP, "remote")
@@ -126,6 +158,7 @@ class Untrained(unittest.TestCase):
         a, b = report(local), report(remote)
         self.assertIn("server", b["subject"])
         self.assertIn("glp", b["subject"])
+        self.assertTrue(a["planning"]["measured"] and b["planning"]["measured"])
         self.assertEqual(numbers(a), numbers(b))
 
 
