@@ -12,6 +12,9 @@
  * - bench_now_us / bench_stats (bench_stats.c): the clock and the order
  *   statistics of a set of timings or rates; shared by every benchmark
  *   executable (pan-bench-ops, pan-bench-worlds).
+ * - bench_csv (bench_csv.c): the machine-readable rows a benchmark writes
+ *   with `--csv FILE` (read by benchmarks/harness); the human output on
+ *   stdout stays as it is.
  * - Benchmarks report; nothing here fails on a slow result.
  */
 #ifndef PAN_BENCHMARKS_BENCH_H
@@ -65,5 +68,23 @@ typedef struct bench_stats {
 
 /* Sorts `us` (n >= 1 values) in place and fills the statistics. */
 bench_stats bench_stats_of(double *us, int n);
+
+/* Machine-readable rows, one CSV file per run:
+ *   case,metric,value,unit,peer_value,note
+ * (RFC 4180 quoting; a NaN value or peer is written as an empty field;
+ * peer_value is the PyTorch twin's figure for the same case, if any).
+ * Every function accepts csv == NULL and then does nothing, so a benchmark
+ * calls them unconditionally. */
+typedef struct bench_csv bench_csv;
+
+/* Opens `path` (NULL: returns NULL, nothing to write) and writes the
+ * header line. NULL with a message on stderr when the file cannot be
+ * created; *failed is then set. */
+bench_csv *bench_csv_open(const char *path, bool *failed);
+void bench_csv_row(bench_csv *csv, const char *case_name, const char *metric,
+                   double value, const char *unit, double peer_value,
+                   const char *note);
+/* Closes the file; false (message on stderr) when a write failed. */
+bool bench_csv_close(bench_csv *csv);
 
 #endif

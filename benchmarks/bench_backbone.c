@@ -3,7 +3,7 @@
  *
  *   pan-bench-backbone [--threads 2] [--reps 30] [--warmup 3]
  *                      [--backend auto] [--python /usr/bin/python3]
- *                      [--no-torch]
+ *                      [--no-torch] [--csv FILE]
  *
  * A default-config model with random weights (pan_model_create_random,
  * seed 1) is saved to a temporary checkpoint. For batch B in {1, 16} and a
@@ -24,10 +24,13 @@
  * >= 1.5x at batch 16). Memory: weights, workspace and KV-cache bytes
  * (per slot and live per env), and the peak RSS of this process measured
  * before the Python child starts. Reports only; never fails on a slow
- * result (exit 1 only when something cannot run).
+ * result (exit 1 only when something cannot run). --csv FILE also writes
+ * each figure as a machine-readable row (bench.h, bench_csv; the twin's
+ * figure as the peer value); stdout is unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +56,7 @@ static const int HISTORIES[N_HISTORIES] = {5, 10};
 
 typedef struct options {
     int threads, reps, warmup;
-    const char *backend, *python;
+    const char *backend, *python, *csv;
     bool torch;
 } options;
 
@@ -92,12 +95,13 @@ static int parse_options(int argc, char **argv, options *o) {
         else if (!strcmp(a, "--warmup")) ok = parse_int(v, 0, 100000, &o->warmup);
         else if (!strcmp(a, "--backend")) o->backend = v;
         else if (!strcmp(a, "--python")) o->python = v;
+        else if (!strcmp(a, "--csv")) o->csv = v;
         else ok = -1;
         if (ok) {
             fprintf(stderr,
                     "usage: pan-bench-backbone [--threads N] [--reps N] "
                     "[--warmup N] [--backend ref|openblas|onednn|auto] "
-                    "[--python PATH] [--no-torch]\n(bad argument '%s')\n", a);
+                    "[--python PATH] [--no-torch] [--csv FILE]\n(bad argument '%s')\n", a);
             return -1;
         }
         i++;
@@ -263,9 +267,35 @@ static void print_table(const result *res, int n, const options *o, size_t token
     printf("targets: torch/C >= 3x at batch 1, >= 1.5x at batch 16\n");
 }
 
+/* The table's figures as --csv rows (the twin's as the peer value). */
+static void csv_table(bench_csv *csv, const result *res, int n, const options *o,
+                      size_t token_bytes) {
+    for (int i = 0; i < n; i++) {
+        const result *r = &res[i];
+        char row[96], note[160];
+        double need = r->batch == 1 ? 3.0 : 1.5;
+        snprintf(row, sizeof row, "batch %d, history %d: one round (93 tokens)", r->batch,
+                 r->history);
+        snprintf(note, sizeof note, "C p10 %.3f, p90 %.3f; %d reps after %d warm-up; "
+                 "target torch/C >= %.1fx%s", r->c.p10 * 1e-3, r->c.p90 * 1e-3, o->reps,
+                 o->warmup, need, !r->have_torch ? ""
+                 : r->t_median / r->c.median >= need ? ": met" : ": missed");
+        bench_csv_row(csv, row, "step_median_ms", r->c.median * 1e-3, "ms",
+                      r->have_torch ? r->t_median * 1e-3 : NAN, note);
+        bench_csv_row(csv, row, "prefill_ms", r->prefill_ms, "ms",
+                      r->have_torch ? r->t_prefill_ms : NAN, "building the history, once");
+        bench_csv_row(csv, row, "live_kv_mib_per_env",
+                      (double)r->live_tokens * (double)token_bytes / 1048576.0, "MiB", NAN,
+                      "");
+    }
+}
+
 int main(int argc, char **argv) {
     options o;
     if (parse_options(argc, argv, &o)) return 2;
+    bool csv_failed = false;
+    bench_csv *csv = bench_csv_open(o.csv, &csv_failed);
+    if (csv_failed) return 2;
     pan_model_config cfg;
     pan_model_config_default(&cfg);
     pan_model *m = NULL;
@@ -333,6 +363,15 @@ int main(int argc, char **argv) {
 
     if (o.torch) run_torch(&o, path, res, n);
     print_table(res, n, &o, token_bytes);
+    csv_table(csv, res, n, &o, token_bytes);
+    bench_csv_row(csv, "memory (C)", "weights_mib",
+                  (double)m->params.total_floats * 4.0 / 1048576.0, "MiB", NAN, "all parts");
+    bench_csv_row(csv, "memory (C)", "workspace_mib", (double)ws_bytes / 1048576.0, "MiB",
+                  NAN, "backbone workspace at max batch 16");
+    bench_csv_row(csv, "memory (C)", "kv_cache_mib_per_slot", (double)per_slot / 1048576.0,
+                  "MiB", NAN, "worst-case capacity");
+    bench_csv_row(csv, "memory (C)", "peak_rss_mib", (double)ru.ru_maxrss / 1024.0, "MiB",
+                  NAN, "before the Python child");
     printf("\nmemory (C): weights %.2f MiB (%lld params, all parts), backbone workspace "
            "%.2f MiB (max_batch %d), KV cache %.2f MiB per slot (capacity %lld "
            "tokens) = %.2f MiB for %d slots; peak RSS %.1f MiB (before the Python "
@@ -344,6 +383,7 @@ int main(int argc, char **argv) {
            max_batch, (double)ru.ru_maxrss / 1024.0);
     rc = 0;
 done:
+    if (!bench_csv_close(csv)) rc = 1;
     if (path[0]) unlink(path);
     if (made_dir) rmdir(dir);
     pan_backbone_workspace_destroy(ws);

@@ -4,6 +4,7 @@
  *
  * Usage: pan-bench-glp [--checkpoint FILE] [--threads N] [--backend NAME]
  *                      [--reps N] [--warmup N] [--python PATH] [--no-torch]
+ *                      [--csv FILE]
  *
  * Without --checkpoint a default-config model from pan-init's random
  * initialisation (seed 1; UNTRAINED) is written to a temporary file so the
@@ -22,8 +23,11 @@
  * Then memory: bytes per env slot, live KV per env, peak RSS. Medians.
  * Targets: torch/C >= 2x at batch 1 and >= 1.5x at batch 16 (env step);
  * decoder >= 50% of the sgemm peak. Nothing fails on a slow result.
+ * --csv FILE also writes each figure as a machine-readable row (bench.h,
+ * bench_csv; the twin's figure as the peer value); stdout is unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +39,8 @@
 #include "core/model/glp.h"
 #include "core/model/model.h"
 
-static int parse_options(int argc, char **argv, glp_bench_options *o) {
+static int parse_options(int argc, char **argv, glp_bench_options *o,
+                         const char **csv) {
     *o = (glp_bench_options){.threads = 2, .backend = "auto", .reps = 10,
                              .warmup = 2, .python = "/usr/bin/python3",
                              .torch = true};
@@ -49,13 +54,14 @@ static int parse_options(int argc, char **argv, glp_bench_options *o) {
         else if (!strcmp(a, "--reps")) o->reps = atoi(v);
         else if (!strcmp(a, "--warmup")) o->warmup = atoi(v);
         else if (!strcmp(a, "--python")) o->python = v;
+        else if (!strcmp(a, "--csv")) *csv = v;
         else goto bad;
         i++;
         continue;
     bad:
         fprintf(stderr, "usage: pan-bench-glp [--checkpoint FILE] [--threads N] "
                 "[--backend NAME] [--reps N] [--warmup N] [--python PATH] "
-                "[--no-torch]\n(bad argument '%s')\n", a);
+                "[--no-torch] [--csv FILE]\n(bad argument '%s')\n", a);
         return -1;
     }
     if (o->threads < 1 || o->reps < 1 || o->warmup < 0) {
@@ -121,6 +127,29 @@ static void print_rows(const glp_row *rows, int n) {
     }
 }
 
+/* The rows as --csv rows (the twin's median as the peer value). */
+static void csv_rows(const glp_bench_options *o, const glp_row *rows, int n) {
+    for (int i = 0; i < n; i++) {
+        const glp_row *r = &rows[i];
+        char row[64], note[96];
+        if (!strcmp(r->name, "rollout"))
+            snprintf(row, sizeof row, "rollout, %d forks x 8 latent steps", r->batch);
+        else
+            snprintf(row, sizeof row, "%s, batch %d", r->name, r->batch);
+        /* env_step's targets are torch/C ratios (">= 2x"); the decoder's is
+         * its share of the sgemm peak (its pct_peak row). */
+        bool ratio = r->target && strchr(r->target, 'x') && !strchr(r->target, '%');
+        double need = ratio ? atof(r->target + 3) : 0.0;
+        snprintf(note, sizeof note, "%d reps after %d warm-up%s%s%s", o->reps, o->warmup,
+                 !r->target ? "" : ratio ? "; target torch/C " : "; target ",
+                 r->target ? r->target : "",
+                 !ratio || !r->have_torch ? ""
+                 : r->torch_us / r->c_us >= need ? ": met" : ": missed");
+        bench_csv_row(o->csv, row, "median_ms", r->c_us / 1e3, "ms",
+                      r->have_torch ? r->torch_us / 1e3 : NAN, note);
+    }
+}
+
 static const char *model_path(const glp_bench_options *o, char *tmp,
                               size_t size, pan_model **m) {
     if (o->checkpoint) {
@@ -139,7 +168,11 @@ static const char *model_path(const glp_bench_options *o, char *tmp,
 
 int main(int argc, char **argv) {
     glp_bench_options o;
-    if (parse_options(argc, argv, &o) != 0) return 2;
+    const char *csv_path = NULL;
+    if (parse_options(argc, argv, &o, &csv_path) != 0) return 2;
+    bool csv_failed = false;
+    o.csv = bench_csv_open(csv_path, &csv_failed);
+    if (csv_failed) return 2;
     pan_model *m = NULL;
     char tmp[256];
     const char *path = model_path(&o, tmp, sizeof tmp, &m);
@@ -165,9 +198,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "pan-bench-glp: %s\n", pan_error_message());
     if (st == PAN_OK && o.torch) run_torch(&o, path, rows, n);
     if (st == PAN_OK) print_rows(rows, n);
+    if (st == PAN_OK) csv_rows(&o, rows, n);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS of this process: %.1f MiB\n", ru.ru_maxrss / 1024.0);
+    bench_csv_row(o.csv, "memory (C)", "peak_rss_mib", ru.ru_maxrss / 1024.0, "MiB",
+                  NAN, "this process (a 65-slot pool, batch-16 workspaces)");
+    if (!bench_csv_close(o.csv) && st == PAN_OK)
+        st = pan_error_set(PAN_ERR_IO, "cannot write the CSV file");
     pan_compute_destroy(c);
     pan_model_destroy(m);
     if (!o.checkpoint) unlink(tmp);

@@ -5,13 +5,15 @@
  *   rows[0..*n) (name and batch match glp_torch.py's "case name=... batch=
  *   (or forks=)" lines), printing the decoder's GFLOP/s against the sgemm
  *   peak of `c` and the memory per env as it goes. It fails only on a
- *   pan error (returned, message set).
+ *   pan error (returned, message set). The figures it prints beside the
+ *   rows (decoder GFLOP/s, sgemm peak, memory) also go to o->csv.
  */
 #ifndef PAN_BENCHMARKS_BENCH_GLP_H
 #define PAN_BENCHMARKS_BENCH_GLP_H
 
 #include <stdbool.h>
 
+#include "benchmarks/bench.h"
 #include "core/compute.h"
 #include "core/model/model.h"
 
@@ -19,6 +21,7 @@ typedef struct glp_bench_options {
     const char *checkpoint, *backend, *python;
     int threads, reps, warmup;
     bool torch;
+    bench_csv *csv; /* --csv rows (bench.h), or NULL */
 } glp_bench_options;
 
 typedef struct glp_row {

@@ -1,7 +1,7 @@
 /* benchmarks/bench_ops.c: pan-bench-ops, per-op timings of every backend.
  *
  *   pan-bench-ops [--reps N] [--threads N] [--op NAME] [--backend NAME]
- *                 [--quick]
+ *                 [--quick] [--csv FILE]
  *
  * 1. Measures the machine's cblas_sgemm peak (1024^3, median of several
  *    runs) with the same thread count.
@@ -13,6 +13,8 @@
  *    GFLOP/s and % of the sgemm peak.
  * 3. Prints the TARGETS section (PASS/MISS). The exit status is 0 whatever
  *    the timings: benchmarks report, they do not fail.
+ * 4. With --csv FILE, also writes every figure as a machine-readable row
+ *    (bench.h, bench_csv) for benchmarks/harness; stdout is unchanged.
  * docs/benchmarks.md explains the columns.
  */
 #include <cblas.h>
@@ -34,7 +36,10 @@ typedef struct options {
     const char *op;     /* NULL: every op */
     const char *backend;/* NULL: every backend */
     bool quick;
+    const char *csv;    /* --csv FILE, or NULL */
 } options;
+
+static bench_csv *csv_out; /* the --csv rows, or NULL */
 
 typedef struct run_plan {
     int warmup, min_reps, max_reps;
@@ -53,7 +58,7 @@ typedef struct target_result {
 
 static void usage(void) {
     printf("usage: pan-bench-ops [--reps N] [--threads N] [--op NAME] "
-           "[--backend NAME] [--quick]\n"
+           "[--backend NAME] [--quick] [--csv FILE]\n"
            "  --reps N      timed repetitions per row (default: adaptive,\n"
            "                about 0.4 s per row, 5..200 reps)\n"
            "  --threads N   threads for the pool, OpenBLAS and oneDNN "
@@ -62,7 +67,8 @@ static void usage(void) {
            "  --op NAME     only this op (matmul, conv2d, attention, ...)\n"
            "  --backend B   only this backend (ref, openblas, onednn); ref\n"
            "                still runs once per case as the oracle\n"
-           "  --quick       1 warm-up, 3..20 reps, about 0.05 s per row\n");
+           "  --quick       1 warm-up, 3..20 reps, about 0.05 s per row\n"
+           "  --csv FILE    also write every figure as a CSV row to FILE\n");
 }
 
 static bool parse_int(const char *s, int lo, int hi, int *out) {
@@ -93,6 +99,9 @@ static int parse_options(int argc, char **argv, options *o) {
             i++;
         } else if (strcmp(a, "--backend") == 0 && v) {
             o->backend = v;
+            i++;
+        } else if (strcmp(a, "--csv") == 0 && v) {
+            o->csv = v;
             i++;
         } else {
             fprintf(stderr, "pan-bench-ops: bad argument '%s'%s\n", a,
@@ -128,6 +137,10 @@ static double measure_sgemm_peak(int threads, bool quick, const char *when) {
         printf("sgemm peak (%s): cblas_sgemm 1024x1024x1024, %d warm-up, "
                "median of %d: %.1f GFLOP/s (p10 %.0f us, p90 %.0f us)\n",
                when, warmup, reps, gflops, s.p10, s.p90);
+        char what[64], note[96];
+        snprintf(what, sizeof what, "sgemm peak (%s)", when);
+        snprintf(note, sizeof note, "cblas_sgemm 1024^3, median of %d", reps);
+        bench_csv_row(csv_out, what, "gflops", gflops, "GFLOP/s", NAN, note);
     }
     free(a);
     free(b);
@@ -214,20 +227,27 @@ static void run_case(pan_compute *const computes[N_BACKENDS],
     memcpy(ref, bench_case_out(bc), (size_t)count * sizeof *ref);
     for (int b = 0; b < N_BACKENDS; b++) {
         if (o->backend && strcmp(o->backend, backend_names[b]) != 0) continue;
+        char row[160];
+        snprintf(row, sizeof row, "%s %s: %s", op, backend_names[b], bc->shape);
         printf("%-16s %-9s ", op, backend_names[b]);
         if (!computes[b]) {
             printf("%-56s  %s\n", "unavailable (not built)", bc->shape);
+            bench_csv_row(csv_out, row, "median_us", NAN, "us", NAN,
+                          "unavailable (not built)");
             continue;
         }
         bench_case_reset(bc);
         if (b > 0 || st != PAN_OK) st = bc->run(computes[b], bc);
         if (st == PAN_ERR_UNIMPLEMENTED) {
             printf("%-56s  %s\n", "unsupported", bc->shape);
+            bench_csv_row(csv_out, row, "median_us", NAN, "us", NAN, "unsupported");
             continue;
         }
         if (st != PAN_OK) {
             printf("error %s: %s  %s\n", pan_status_name(st),
                    pan_error_message(), bc->shape);
+            bench_csv_row(csv_out, row, "median_us", NAN, "us", NAN,
+                          pan_status_name(st));
             continue;
         }
         double err = b == 0 ? 0.0 : nmse(ref, bench_case_out(bc), count);
@@ -235,11 +255,17 @@ static void run_case(pan_compute *const computes[N_BACKENDS],
         bench_stats s = time_case(computes[b], bc, o, plan, &warmup, &reps);
         printf("%4d %5d %11.1f %11.1f %11.1f ", warmup, reps, s.median, s.p10,
                s.p90);
+        char note[96];
+        snprintf(note, sizeof note, "p10 %.1f, p90 %.1f; %d reps after %d warm-up",
+                 s.p10, s.p90, reps, warmup);
+        bench_csv_row(csv_out, row, "median_us", s.median, "us", NAN, note);
         if (bc->flops > 0 && s.median > 0) {
             double gflops = bc->flops / s.median * 1e-3;
             double pct = peak > 0 ? 100 * gflops / peak : 0;
             printf("%8.1f %5.1f%% ", gflops, pct);
             if (tr) tr->gflops[b] = gflops;
+            snprintf(note, sizeof note, "%.1f%% of the sgemm peak", pct);
+            bench_csv_row(csv_out, row, "gflops", gflops, "GFLOP/s", NAN, note);
         } else {
             printf("%8s %6s ", "-", "-");
         }
@@ -247,6 +273,9 @@ static void run_case(pan_compute *const computes[N_BACKENDS],
             printf("%9s  %s\n", "oracle", bc->shape);
         else
             printf("%9.2g%s %s\n", err, err > 1e-7 ? "!" : " ", bc->shape);
+        if (b > 0)
+            bench_csv_row(csv_out, row, "nmse_vs_ref", err, "", NAN,
+                          err > 1e-7 ? "above 1e-7" : "");
     }
     if (tr) tr->ran = true;
     free(ref);
@@ -254,14 +283,20 @@ static void run_case(pan_compute *const computes[N_BACKENDS],
 
 static void print_target(const char *what, const char *backend, double gflops,
                          double peak, double need_pct, bool ran) {
+    char row[200], note[96];
+    snprintf(row, sizeof row, "target: %s (>= %.0f%% of peak)", what, need_pct);
     if (!ran) {
         printf("  %-58s >= %2.0f%%  not run (filtered out)\n", what, need_pct);
+        bench_csv_row(csv_out, row, "pct_peak", NAN, "%", NAN,
+                      "not run (filtered out)");
         return;
     }
     double pct = peak > 0 ? 100.0 * gflops / peak : 0.0;
+    const char *verdict = gflops > 0 && pct >= need_pct ? "PASS" : "MISS";
     printf("  %-58s >= %2.0f%%  %-9s %7.1f GFLOP/s %5.1f%%  %s\n", what,
-           need_pct, backend, gflops, pct,
-           gflops > 0 && pct >= need_pct ? "PASS" : "MISS");
+           need_pct, backend, gflops, pct, verdict);
+    snprintf(note, sizeof note, "%s; %s %.1f GFLOP/s", verdict, backend, gflops);
+    bench_csv_row(csv_out, row, "pct_peak", pct, "%", NAN, note);
 }
 
 static void print_targets(const target_result *rows, int n, double peak) {
@@ -310,6 +345,9 @@ int main(int argc, char **argv) {
     options o;
     int rc = parse_options(argc, argv, &o);
     if (rc) return rc == 1 ? 0 : rc;
+    bool csv_failed = false;
+    csv_out = bench_csv_open(o.csv, &csv_failed);
+    if (csv_failed) return 2;
     run_plan plan = o.quick
                         ? (run_plan){.warmup = 1, .min_reps = 3,
                                      .max_reps = 20, .budget_us = 5e4}
@@ -351,14 +389,18 @@ int main(int argc, char **argv) {
      * them pass. */
     printf("\n");
     double peak_end = measure_sgemm_peak(o.threads, o.quick, "end");
-    if (peak_end > 1.1 * peak || peak_end < peak / 1.1)
+    if (peak_end > 1.1 * peak || peak_end < peak / 1.1) {
         printf("warning: the two peak measurements differ by more than 10%%: "
                "the machine was busy, re-run when it is quiet\n");
+        bench_csv_row(csv_out, "sgemm peak (start vs end)", "peak_end_over_start",
+                      peak > 0 ? peak_end / peak : NAN, "", NAN,
+                      "differ by more than 10%: the machine was busy");
+    }
     print_targets(targets, n_targets, peak_end > peak ? peak_end : peak);
     printf("(benchmarks report; a MISS does not fail anything. nmse marked "
            "'!' exceeds 1e-7 against ref.)\n");
 
     bench_cases_destroy(cases, n_cases);
     for (int b = 0; b < N_BACKENDS; b++) pan_compute_destroy(computes[b]);
-    return 0;
+    return bench_csv_close(csv_out) ? 0 : 1;
 }

@@ -2,6 +2,7 @@
  * over ZeroMQ (docs/benchmarks.md, "Server benchmark").
  *
  *   pan-bench-server [--world NAME] [--requests N] [--warmup N] [--spin-us N]
+ *                    [--csv FILE]
  *
  * For each case (batch = num_envs 1 and 16, obs_mode latent and full) the
  * same workload runs twice:
@@ -23,8 +24,10 @@
  * env work, answered on the server's I/O thread) the transport floor.
  * Reports only; never fails on a
  * slow result. Full obs at batch 16 use a quarter of the requests (each
- * reply carries 786 KB of frames). */
+ * reply carries 786 KB of frames). --csv FILE also writes each figure as a
+ * machine-readable row (bench.h, bench_csv); stdout is unchanged. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +111,16 @@ static timings summarise(double *us, int n, int batch) {
 }
 
 static int spin_us = PAN_CLIENT_DEFAULT_SPIN_US; /* the client's busy-poll */
+static bench_csv *csv_out;                       /* the --csv rows, or NULL */
+
+/* The rows of one path of a case: throughput and per-request times. */
+static void csv_timings(const char *row, const timings *t, int requests) {
+    char note[64];
+    snprintf(note, sizeof note, "%d timed requests", requests);
+    bench_csv_row(csv_out, row, "env_steps_per_s", t->steps_per_s, "env-steps/s", NAN, note);
+    bench_csv_row(csv_out, row, "p50_us", t->p50, "us", NAN, "per request");
+    bench_csv_row(csv_out, row, "p99_us", t->p99, "us", NAN, "per request");
+}
 
 static int run_local(const char *world, bench_case_cfg c, const action_pool *p, int warmup,
                      int requests, timings *out) {
@@ -210,6 +223,10 @@ static int run_ping(int warmup, int requests) {
     timings t = summarise(us, requests, 1);
     printf("PING round trip (transport floor, no env work): p50 %.1f us, p99 %.1f us\n", t.p50,
            t.p99);
+    bench_csv_row(csv_out, "PING round trip", "p50_us", t.p50, "us", NAN,
+                  "transport floor, no env work");
+    bench_csv_row(csv_out, "PING round trip", "p99_us", t.p99, "us", NAN,
+                  "transport floor, no env work");
     rc = 0;
 done:
     if (rc != 0) fprintf(stderr, "pan-bench-server: ping: %s\n", pan_error_message());
@@ -221,21 +238,26 @@ done:
 
 static int usage(void) {
     fprintf(stderr, "usage: pan-bench-server [--world NAME] [--requests N] [--warmup N] "
-                    "[--spin-us N]\n");
+                    "[--spin-us N] [--csv FILE]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     const char *world = "tabletop";
     int requests = 2000, warmup = 200;
+    const char *csv_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--world") == 0) world = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--requests") == 0) requests = atoi(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--warmup") == 0) warmup = atoi(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--spin-us") == 0) spin_us = atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--csv") == 0) csv_path = argv[++i];
         else return usage();
     }
     if (requests < 10 || warmup < 0 || spin_us < 0 || spin_us > 1000000) return usage();
+    bool csv_failed = false;
+    csv_out = bench_csv_open(csv_path, &csv_failed);
+    if (csv_failed) return 2;
 
     printf("pan-bench-server: %s 64x64 K=4, a fresh server per case in a thread of this "
            "process on tcp://127.0.0.1:* (1 worker), %d warm-up + %d timed requests per case, "
@@ -273,14 +295,25 @@ int main(int argc, char **argv) {
         }
         printf("%-6d %-7s %-11s %9d %12.0f %10.1f %10.1f %12s %10s\n", c.batch, mode,
                "in-process", reqs, local.steps_per_s, local.p50, local.p99, "", "");
-        printf("%-6d %-7s %-11s %9d %12.0f %10.1f %10.1f %12.1f %10.1f%s\n", c.batch, mode,
+        const char *target = c.mode == PAN_OBS_LATENT
+                                 ? (remote.p50 - local.p50 <= 150.0 ? "target <= 150: met"
+                                                                    : "target <= 150: MISSED")
+                                 : "";
+        printf("%-6d %-7s %-11s %9d %12.0f %10.1f %10.1f %12.1f %10.1f%s%s%s\n", c.batch, mode,
                "remote", reqs, remote.steps_per_s, remote.p50, remote.p99,
-               remote.p50 - local.p50, server_p50,
-               c.mode == PAN_OBS_LATENT
-                   ? (remote.p50 - local.p50 <= 150.0 ? "  (target <= 150: met)"
-                                                      : "  (target <= 150: MISSED)")
-                   : "");
+               remote.p50 - local.p50, server_p50, *target ? "  (" : "", target,
+               *target ? ")" : "");
+        char row[96];
+        snprintf(row, sizeof row, "%s batch %d, obs %s, in-process", world, c.batch, mode);
+        csv_timings(row, &local, reqs);
+        snprintf(row, sizeof row, "%s batch %d, obs %s, remote (spin %d us)", world, c.batch,
+                 mode, spin_us);
+        csv_timings(row, &remote, reqs);
+        bench_csv_row(csv_out, row, "overhead_p50_us", remote.p50 - local.p50, "us", NAN, target);
+        bench_csv_row(csv_out, row, "server_p50_us", server_p50, "us", NAN,
+                      "the server's own time (STATS)");
         pool_destroy(&pool);
     }
+    if (!bench_csv_close(csv_out)) rc = 1;
     return rc;
 }

@@ -2,6 +2,7 @@
  * ground-truth worlds on one thread (docs/worlds.md).
  *
  *   pan-bench-worlds [--world NAME] [--size S] [--frames K] [--runs R]
+ *                    [--csv FILE]
  *
  * For each world (default: every world that can be created; tabletop at
  * 64x64, K = 4 is the issue's target of >= 2,000 frames/s per core):
@@ -14,7 +15,9 @@
  *   detect    pan_world_detect of rendered frames
  * Each figure: one warm-up run sizes the work to ~0.25 s, then R timed runs
  * (default 7); median and [min, max] of the rates. Reports only; nothing
- * here fails on a slow result. */
+ * here fails on a slow result. --csv FILE also writes each figure as a
+ * machine-readable row (bench.h, bench_csv); stdout is unchanged. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,8 @@
 
 #define EPISODE_STEPS 16
 #define MAX_RUNS 32
+
+static bench_csv *csv_out; /* the --csv rows, or NULL */
 
 typedef struct bench_world {
     pan_world *w;
@@ -97,12 +102,19 @@ static void measure(bench_world *b, const char *name, const char *unit,
     bench_stats s = bench_stats_of(rates, runs);
     printf("  %-9s %12.0f %-10s [%.0f, %.0f]\n", name, s.median, unit, s.min,
            s.max);
+    char row[96], note[96];
+    snprintf(row, sizeof row, "%s %dx%d K=%d: %s", pan_world_name(b->w), b->c.width,
+             b->c.height, b->c.frames_per_step, name);
+    snprintf(note, sizeof note, "1 thread; min %.0f, max %.0f over %d runs", s.min,
+             s.max, runs);
+    bench_csv_row(csv_out, row, "rate_median", s.median, unit, NAN, note);
 }
 
 static int bench_one(const char *name, pan_world_config c, int runs) {
     bench_world b = {.c = c, .rng = 0x5EED, .seed = 1};
     if (pan_world_create(name, &c, &b.w) != PAN_OK) {
         printf("%s: skipped (%s)\n", name, pan_error_message());
+        bench_csv_row(csv_out, name, "rate_median", NAN, "", NAN, "skipped");
         return 0;
     }
     b.frames = malloc((size_t)c.frames_per_step * (size_t)c.width *
@@ -132,7 +144,7 @@ static int bench_one(const char *name, pan_world_config c, int runs) {
 
 static int usage(void) {
     fprintf(stderr, "usage: pan-bench-worlds [--world NAME] [--size S] "
-                    "[--frames K] [--runs R]\n");
+                    "[--frames K] [--runs R] [--csv FILE]\n");
     return 2;
 }
 
@@ -140,12 +152,14 @@ int main(int argc, char **argv) {
     const char *only = NULL;
     pan_world_config c = pan_world_config_default();
     int runs = 7;
+    const char *csv_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (i + 1 >= argc) return usage();
         if (strcmp(argv[i], "--world") == 0) only = argv[++i];
         else if (strcmp(argv[i], "--size") == 0) c.width = c.height = atoi(argv[++i]);
         else if (strcmp(argv[i], "--frames") == 0) c.frames_per_step = atoi(argv[++i]);
         else if (strcmp(argv[i], "--runs") == 0) runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--csv") == 0) csv_path = argv[++i];
         else return usage();
     }
     if (runs < 1 || runs > MAX_RUNS) {
@@ -153,8 +167,12 @@ int main(int argc, char **argv) {
                 MAX_RUNS);
         return 2;
     }
+    bool csv_failed = false;
+    csv_out = bench_csv_open(csv_path, &csv_failed);
+    if (csv_failed) return 2;
     int status = 0;
     for (const char *const *n = pan_world_names(); *n; n++)
         if (!only || strcmp(only, *n) == 0) status |= bench_one(*n, c, runs);
+    if (!bench_csv_close(csv_out)) status = 1;
     return status;
 }
