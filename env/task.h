@@ -22,13 +22,17 @@
  *   centre). Reward 1 on a step where it holds, else 0; the env terminates
  *   the episode on success.
  * - The goal-latent task ("latent: random" or "latent: <a place goal in
- *   words>"; world-model envs only): the same goal and begin as "place",
- *   but scored on latents: the env renders the goal image (the world with
- *   the object moved to its place target, pan_task_goal_state) and encodes
- *   it as the model encodes observations; reward = -d, d = |latent -
+ *   words>"; "latent: structured: <family>" or "latent: <a structured
+ *   goal>", tabletop; "latent: structured: landmark|random" or "latent:
+ *   the camera is at the <colour> <shape>", rooms; world-model envs only):
+ *   the same goal and begin as without the prefix, but scored on latents:
+ *   the env renders the goal image (pan_task_goal_state: the world with
+ *   the object moved to its place target, or the reference plan's final
+ *   state, for rooms the camera where it ends) and encodes it as the
+ *   model encodes observations; reward = -d, d = |latent -
  *   goal_latent|^2 / |goal_latent|^2, success when d <=
  *   PAN_TASK_LATENT_TOLERANCE. Without a goal latent evaluation is
- *   FAILED_PRECONDITION.
+ *   FAILED_PRECONDITION. info.task reads "latent: <the goal's text>".
  * - Structured goal families (docs/env.md "Structured goal families"):
  *   tabletop place, relation (next to / left of / right of / above /
  *   below another object), group (all objects of one colour together),
@@ -144,7 +148,8 @@ typedef struct pan_task pan_task;
  * casing): a sampled structured goal per episode (<family>: random,
  * place, relation, group, line for tabletop; random, landmark for rooms);
  * otherwise a goal in words ("put/move/... the <colour> <shape> in/to the
- * <place>", or a structured goal's canonical text, docs/env.md). */
+ * <place>", or a structured goal's canonical text, docs/env.md). Any of
+ * the world's specs but none after "latent: " is a goal-latent task. */
 pan_status pan_task_create(const char *world_name, const char *spec,
                            pan_task **out);
 void pan_task_destroy(pan_task *task);
@@ -173,8 +178,8 @@ bool pan_task_needs_goal_latent(const pan_task *task);
  * current state with the goal's object (the first visible one of its
  * colour and shape) moved to its place target. NOT_FOUND when the object
  * is not on the table. For the structured families (and goal-latent goals
- * of them): the final state of pan_task_solve's plan from the world's
- * current state (NOT_FOUND when it finds none). */
+ * of them, tabletop or rooms): the final state of pan_task_solve's plan
+ * from the world's current state (NOT_FOUND when it finds none). */
 pan_status pan_task_goal_state(const pan_goal *goal, const pan_world *world,
                                pan_world_state *state);
 

@@ -2,7 +2,9 @@
  * dispatch of begin, evaluate, solve and budgets to the world's tasks.
  * Tabletop has the place task (task_place.c) and the structured families
  * (task_structured.c); rooms has only the structured landmark family
- * (task_rooms.c) besides "none". */
+ * (task_rooms.c) besides "none". Either world's goals may be goal-latent
+ * ("latent: ...", task_latent.c): tabletop place and structured goals,
+ * rooms landmark goals. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <stdio.h>
@@ -75,8 +77,16 @@ pan_status pan_task_create(const char *world_name, const char *spec,
     const char *rest = spec ? task_latent_rest(spec) : NULL;
     int family = PAN_TASK_NONE;
     if (rest) {
-        if (world == TASK_WORLD_ROOMS || spec_is(rest, "") ||
-            spec_is(rest, "none"))
+        if (world == TASK_WORLD_ROOMS &&
+            (spec_is(rest, "") || spec_is(rest, "none") ||
+             spec_is(rest, "random")))
+            return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                                 "task '%.64s': a goal-latent rooms task needs "
+                                 "a landmark goal: \"latent: structured: "
+                                 "landmark\", \"latent: structured: random\" "
+                                 "or \"latent: the camera is at the <colour> "
+                                 "<shape>\"", spec);
+        if (spec_is(rest, "") || spec_is(rest, "none"))
             return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                                  "task '%.64s': a goal-latent task needs a "
                                  "tabletop goal: \"latent: random\" or "
@@ -89,10 +99,6 @@ pan_status pan_task_create(const char *world_name, const char *spec,
         t.mode = TASK_MODE_NONE;
     } else if (task_structured_spec(spec, world, &family, &status)) {
         if (status != PAN_OK) return status;
-        if (t.latent && family == PAN_TASK_LANDMARK)
-            return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                                 "task '%.64s': goal-latent tasks are "
-                                 "tabletop only", spec);
         t.mode = TASK_MODE_STRUCTURED;
         t.family = family;
     } else if (world == TASK_WORLD_ROOMS) {
@@ -102,7 +108,8 @@ pan_status pan_task_create(const char *world_name, const char *spec,
                                  "the structured landmark goals, expected "
                                  "none, \"structured: random\", \"structured: "
                                  "landmark\" or \"the camera is at the "
-                                 "<colour> <shape>\"",
+                                 "<colour> <shape>\" (the last three also "
+                                 "after \"latent: \")",
                                  spec);
         t.mode = TASK_MODE_GOAL;
     } else if (spec_is(spec, "random")) {
@@ -150,19 +157,19 @@ pan_status pan_task_parse_goal(const char *world_name, const char *text,
                              "task: the goal text is longer than %d bytes",
                              PAN_WORLD_ACTION_MAX);
     pan_goal parsed;
+    const char *rest = task_latent_rest(text);
     if (world != TASK_WORLD_TABLETOP) {
-        status = task_family_parse(text, world, &parsed);
+        status = task_family_parse(rest ? rest : text, world, &parsed);
         if (status != PAN_OK)
             return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                                  "task goal '%.64s': rooms has no tasks yet "
                                  "beyond \"the camera is at the <colour> "
-                                 "<shape>\"",
+                                 "<shape>\" (or \"latent: the camera is at "
+                                 "the <colour> <shape>\")",
                                  text);
-        *goal = parsed;
-        return PAN_OK;
+    } else {
+        status = parse_tabletop_goal(rest ? rest : text, &parsed);
     }
-    const char *rest = task_latent_rest(text);
-    status = parse_tabletop_goal(rest ? rest : text, &parsed);
     if (status == PAN_OK && rest) task_latent_goal(&parsed);
     if (status == PAN_OK) *goal = parsed;
     return status;
@@ -292,8 +299,9 @@ pan_status pan_task_solve(const pan_goal *goal, const pan_world *world,
     if (st != PAN_OK) return st;
     pan_world_state s;
     if ((st = pan_world_get_state(world, &s)) != PAN_OK) return st;
-    if (kind == TASK_WORLD_ROOMS) return task_rooms_solve(&g, &s, plan);
     pan_world_config config = pan_world_get_config(world);
+    if (kind == TASK_WORLD_ROOMS)
+        return task_rooms_solve(&g, &config, &s, plan);
     return task_tabletop_solve(&g, &config, &s, plan);
 }
 

@@ -59,7 +59,8 @@ pan_status task_begin_with_frames(const pan_task *task, pan_world *world,
                                   pan_goal *goal);
 /* "latent:" prefix of a spec or goal text: the rest after it, or NULL. */
 const char *task_latent_rest(const char *text);
-/* Makes a begun place goal a goal-latent one (kind and text). */
+/* Makes a begun place, structured or landmark goal a goal-latent one
+ * (kind, family and text). */
 void task_latent_goal(pan_goal *goal);
 /* Reward and success of a goal-latent goal. */
 pan_status task_latent_evaluate(const pan_goal *goal, const pan_task_input *in,
@@ -101,8 +102,10 @@ float task_place_cost(const pan_goal *goal, const pan_world_config *config,
 /* Rooms landmark goals (task_rooms.c). */
 bool task_rooms_holds(const pan_goal *goal, const pan_world_state *state);
 float task_rooms_cost(const pan_goal *goal, const pan_world_state *state);
-pan_status task_rooms_solve(const pan_goal *goal, const pan_world_state *state,
-                            pan_task_plan *plan);
+/* pan_task_solve on rooms from `state`; the final state's visible flags
+ * are those of frames of `config`. */
+pan_status task_rooms_solve(const pan_goal *goal, const pan_world_config *config,
+                            const pan_world_state *state, pan_task_plan *plan);
 pan_status task_rooms_begin(const pan_task *task, pan_world *world,
                             uint64_t seed, uint8_t *frames, pan_goal *goal);
 

@@ -1,6 +1,9 @@
-/* env/task/task_latent.c: the goal-latent task (env/task.h): a place goal
- * scored by the distance of the env's latent to the latent of the goal's
- * image. */
+/* env/task/task_latent.c: the goal-latent task (env/task.h): a goal of
+ * either world (tabletop place or structured, rooms landmark) scored by
+ * the distance of the env's latent to the latent of the goal's image.
+ * The goal image's state (pan_task_goal_state) is the place target for
+ * place goals, else the final state of the reference plan (pan_task_solve:
+ * for rooms, the camera where the shortest plan ends). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>

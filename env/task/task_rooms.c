@@ -15,7 +15,11 @@
  *   last map and the last distance field.
  * - Solve: breadth-first over "go <north|east|south|west> <1..10>" (the
  *   camera stops at walls, so a move ends on any free cell of its run):
- *   the shortest plan in actions.
+ *   the shortest plan in actions. Its final state is the world's state
+ *   after the plan: the camera on the goal cell, heading the last move's
+ *   direction, steps + length, and the landmarks' visible flags for the
+ *   frames of `config` (as get_state sets them), so it renders as the
+ *   world does there (the goal image of "latent: ..." landmark goals).
  * - Begin: a sampled goal is a landmark whose shortest plan has 1..
  *   PAN_TASK_SOLVE_MAX actions, drawn uniformly (map order) from an RNG
  *   seeded by seed ^ "TASK_RMS" (if there is none, the nearest landmark
@@ -192,8 +196,26 @@ static bool camera_cell(const pan_world_state *s, const rooms_map *m, int *x,
     return rooms_map_passable(m, *x, *y);
 }
 
-pan_status task_rooms_solve(const pan_goal *g, const pan_world_state *s,
-                            pan_task_plan *plan) {
+/* The visible flags of s's landmarks for its camera in frames of
+ * width x height, exactly as the world's get_state computes them. */
+static void set_visibility(pan_world_state *s, int width, int height) {
+    if (!(s->camera_x >= 0.0f && s->camera_y >= 0.0f)) return;
+    int ox = rooms_view_origin((int)s->camera_x, width);
+    int oy = rooms_view_origin((int)s->camera_y, height);
+    float half = ROOMS_LANDMARK_CELLS / 2.0f;
+    int n = s->n_objects < 0                       ? 0
+            : s->n_objects > PAN_WORLD_MAX_OBJECTS ? PAN_WORLD_MAX_OBJECTS
+                                                   : s->n_objects;
+    for (int i = 0; i < n; i++) {
+        pan_object_state *o = &s->objects[i];
+        rooms_landmark l = {.colour = o->colour, .shape = o->shape,
+                            .x0 = (int)(o->x - half), .y0 = (int)(o->y - half)};
+        o->visible = rooms_landmark_visible(&l, width, height, ox, oy);
+    }
+}
+
+pan_status task_rooms_solve(const pan_goal *g, const pan_world_config *config,
+                            const pan_world_state *s, pan_task_plan *plan) {
     static _Thread_local action_bfs b;
     memset(plan, 0, sizeof *plan);
     plan->final_state = *s;
@@ -227,6 +249,7 @@ pan_status task_rooms_solve(const pan_goal *g, const pan_world_state *s,
     plan->final_state.camera_x = (float)(goal % ROOMS_MAP_CELLS) + 0.5f;
     plan->final_state.camera_y = (float)(goal / ROOMS_MAP_CELLS) + 0.5f;
     plan->final_state.steps = s->steps + len;
+    set_visibility(&plan->final_state, config->width, config->height);
     return PAN_OK;
 }
 
@@ -289,7 +312,8 @@ pan_status task_rooms_begin(const pan_task *task, pan_world *world,
     st = pan_world_set_state(world, &s);
     if (st != PAN_OK) return st;
     pan_task_plan plan;
-    chosen.budget = task_rooms_solve(&chosen, &s, &plan) == PAN_OK
+    pan_world_config config = pan_world_get_config(world);
+    chosen.budget = task_rooms_solve(&chosen, &config, &s, &plan) == PAN_OK
                         ? pan_task_budget_of(plan.length)
                         : PAN_TASK_BUDGET_MAX;
     pan_error_clear();
