@@ -150,6 +150,13 @@ pan_status eval_planning(const pan_eval_config *cfg, pan_eval_subject *s,
         snprintf(res->why_not, sizeof res->why_not, "the frozen model cannot imagine");
         return PAN_OK;
     }
+    if (kind == PAN_EVAL_SUBJECT_SERVER && strcmp(cfg->world, "tabletop")) {
+        /* MAKE takes no world next to a model: served model sessions run
+         * tabletop tasks only, so rooms goals cannot be imagined there */
+        snprintf(res->why_not, sizeof res->why_not,
+                 "served model sessions are tabletop-only; use --model FILE for rooms");
+        return PAN_OK;
+    }
     plan_ctx c = {.cfg = cfg, .wc = pan_eval_subject_world_config(s)};
     pan_env_config ec = pan_env_config_default();
     ec.world = cfg->world;
