@@ -16,7 +16,7 @@ packages=(build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-de
           libmsgpack-dev libzmq3-dev zlib1g-dev libpng-dev libjansson-dev ocl-icd-opencl-dev
           libgif-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-numpy python3-msgpack python3-zmq python3-pil)
+  packages+=(python3 python3-numpy python3-msgpack python3-zmq python3-pil python3-matplotlib)
   if [[ "${PAN_SKIP_TORCH:-0}" == 1 ]]; then
     echo "pan: PAN_SKIP_TORCH=1: not installing python3-torch (the PyTorch parity tests will be skipped)"
   else
