@@ -83,6 +83,20 @@ pan_status eval_warm_up(pan_world *w, uint64_t *rng, uint8_t *chunk) {
     return PAN_OK;
 }
 
+pan_status eval_case_start(const pan_eval_config *cfg, pan_world *w, int metric, int split,
+                           int index, int attempt, uint64_t salt, uint64_t *seed,
+                           uint64_t *rng, pan_world_state *start, uint8_t *frame,
+                           uint8_t *chunk) {
+    *seed = eval_case_seed(cfg, metric, split, index, attempt);
+    *rng = *seed ^ salt;
+    pan_status st;
+    if ((st = pan_world_reset(w, *seed, frame)) != PAN_OK ||
+        (st = eval_warm_up(w, rng, chunk)) != PAN_OK ||
+        (st = pan_world_get_state(w, start)) != PAN_OK)
+        return st;
+    return pan_world_render(w, frame);
+}
+
 double eval_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -23,14 +23,11 @@ typedef struct fid_case {
 static pan_status make_case(const pan_eval_config *cfg, pan_world *w, int split, int index,
                             uint64_t *seed, fid_case *c, uint8_t *frame, uint8_t *chunk,
                             uint8_t *prev) {
-    *seed = eval_case_seed(cfg, EVAL_METRIC_FIDELITY, split, index, 0);
-    uint64_t rng = *seed ^ UINT64_C(0x9e3779b97f4a7c15);
-    pan_status st;
-    if ((st = pan_world_reset(w, *seed, frame)) != PAN_OK ||
-        (st = eval_warm_up(w, &rng, chunk)) != PAN_OK ||
-        (st = pan_world_get_state(w, &c->start)) != PAN_OK ||
-        (st = pan_world_render(w, frame)) != PAN_OK)
-        return st;
+    uint64_t rng;
+    pan_status st = eval_case_start(cfg, w, EVAL_METRIC_FIDELITY, split, index, 0,
+                                    UINT64_C(0x9e3779b97f4a7c15), seed, &rng, &c->start, frame,
+                                    chunk);
+    if (st != PAN_OK) return st;
     bool heading_known = false;
     pan_split sp = split ? PAN_SPLIT_HELDOUT : PAN_SPLIT_TRAIN;
     pan_world_config wc = pan_world_get_config(w);

@@ -29,6 +29,14 @@ pan_eval_group eval_action_group(bool rooms, const pan_action_result *r);
 pan_status eval_sample_action(pan_world *w, uint64_t *rng, pan_split split,
                               bool *heading_known, char *buf, pan_action_result *r);
 
+/* The start of a case: the world reset from the case's seed (returned in
+ * *seed), the warm-up from *rng (seeded here from the seed and `salt`),
+ * the start state and its frame (H, W, 3); chunk is scratch. */
+pan_status eval_case_start(const pan_eval_config *cfg, pan_world *w, int metric, int split,
+                           int index, int attempt, uint64_t salt, uint64_t *seed,
+                           uint64_t *rng, pan_world_state *start, uint8_t *frame,
+                           uint8_t *chunk);
+
 /* Warm-up: 0-2 train actions from rng so cases do not all start at a reset
  * state (rooms: compass moves only, so the heading stays unknown). */
 pan_status eval_warm_up(pan_world *w, uint64_t *rng, uint8_t *chunk);

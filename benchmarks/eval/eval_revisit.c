@@ -28,14 +28,11 @@ static pan_status make_case(const pan_eval_config *cfg, pan_world *w, int index,
                             bool *ok) {
     *ok = false;
     for (int attempt = 0; attempt < ATTEMPTS && !*ok; attempt++) {
-        *seed = eval_case_seed(cfg, EVAL_METRIC_REVISIT, 0, index, attempt);
-        uint64_t rng = *seed ^ UINT64_C(0xbf58476d1ce4e5b9);
-        pan_status st;
-        if ((st = pan_world_reset(w, *seed, frame)) != PAN_OK ||
-            (st = eval_warm_up(w, &rng, chunk)) != PAN_OK ||
-            (st = pan_world_get_state(w, &c->start)) != PAN_OK ||
-            (st = pan_world_render(w, frame)) != PAN_OK)
-            return st;
+        uint64_t rng;
+        pan_status st = eval_case_start(cfg, w, EVAL_METRIC_REVISIT, 0, index, attempt,
+                                        UINT64_C(0xbf58476d1ce4e5b9), seed, &rng, &c->start,
+                                        frame, chunk);
+        if (st != PAN_OK) return st;
         int dir[OUT_MOVES], len[OUT_MOVES];
         snprintf(c->actions[0], ACT, "wait");
         for (int j = 0; j < OUT_MOVES; j++) {

@@ -104,14 +104,11 @@ static pan_status try_case(const pan_eval_config *cfg, pan_world *w, int split, 
                            uint8_t *scratch, size_t cb, bool *ok) {
     *ok = false;
     bool rooms = pan_eval_world_is_rooms(w);
-    *seed = eval_case_seed(cfg, EVAL_METRIC_STEPWISE, split, index, attempt);
-    uint64_t rng = *seed ^ UINT64_C(0xd1b54a32d192ed03);
-    pan_status st;
-    if ((st = pan_world_reset(w, *seed, frame)) != PAN_OK ||
-        (st = eval_warm_up(w, &rng, scratch)) != PAN_OK ||
-        (st = pan_world_get_state(w, &c->start)) != PAN_OK ||
-        (st = pan_world_render(w, frame)) != PAN_OK)
-        return st;
+    uint64_t rng;
+    pan_status st = eval_case_start(cfg, w, EVAL_METRIC_STEPWISE, split, index, attempt,
+                                    UINT64_C(0xd1b54a32d192ed03), seed, &rng, &c->start, frame,
+                                    scratch);
+    if (st != PAN_OK) return st;
     pan_action_result r;
     char obj[48] = "";
     int dir = -1, cells = 0;
