@@ -122,8 +122,8 @@ def run_suite(suite, args, ctx, model_why):
         b = runner.build(args.build_dir, suite.targets, ctx.raw_dir, suite.name,
                          args.timeout)
         if b["status"] != "ok":
-            b.update(name=suite.name, why="build failed (%s): see raw/%s and raw/%s" % (
-                b["why"], b["raw"], b["stderr"]))
+            b.update(name=suite.name, why="build failed (%s): see raw/%s%s" % (
+                b["why"], b["raw"], " and raw/%s" % b["stderr"] if b["stderr"] else ""))
             b["stderr_tail"] = runner.tail(os.path.join(ctx.raw_dir, b["raw"]), 20) + \
                 b["stderr_tail"]
             return b, []
@@ -146,7 +146,7 @@ def run_suite(suite, args, ctx, model_why):
         row["ratio"] = pv / v if v and pv is not None else None
     if suite.peer and rec["status"] == "ok" and not any(r["peer"] for r in rows):
         rec["warning"] = "no %s figures (is torch importable by %s? see raw/%s)" % (
-            suite.peer, args.python, rec["stderr"])
+            suite.peer, args.python, rec["stderr"] or rec["raw"])
     return rec, rows
 
 

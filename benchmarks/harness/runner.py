@@ -2,10 +2,11 @@
 raw output.
 
 run() starts a command in its own process group with stdout going verbatim
-to raw/<name>.txt and stderr to raw/<name>.stderr.txt, measures its wall
-time and the load average before and after, and returns a record: status
-"ok" or "failed" (missing executable, non-zero exit, timeout: the group is
-terminated, then killed), the exit code and the last lines of stderr.
+to raw/<name>.txt and stderr to raw/<name>.stderr.txt (removed when empty),
+measures its wall time and the load average before and after, and returns
+a record: status "ok" or "failed" (missing executable, non-zero exit,
+timeout: the group is terminated, then killed), the exit code and the last
+lines of stderr.
 Nothing raises: a failure is data for the report, and the next benchmark
 runs.
 """
@@ -85,6 +86,9 @@ def run(name, argv, raw_dir, timeout, cwd=None, env=None):
     elif record["why"] is None:
         record["why"] = "exit status %s" % record["exit_code"]
     record["stderr_tail"] = tail(err_path)
+    if os.path.getsize(err_path) == 0:  # keep only the stderr that says something
+        os.remove(err_path)
+        record["stderr"] = None
     return record
 
 
