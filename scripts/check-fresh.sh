@@ -3,7 +3,7 @@
 # package left on this machine can make scripts/install-deps.sh look complete.
 #
 #   scripts/check-fresh.sh [--keep] [--cache DIR] [--head] [--with-torch] [--refresh]
-#                          [-- CTEST-ARGS...]
+#                          [--demo] [-- CTEST-ARGS...]
 #
 # As root. Each run:
 #   1. makes (once, then cached) a minbase bookworm tarball with mmdebstrap
@@ -41,6 +41,9 @@
 #                 (~190 MiB more of .debs when cold) and run the PyTorch
 #                 parity suites as well (several minutes more)
 #   --refresh     rebuild the base tarball even if one is cached
+#   --demo        run the README's other command, scripts/demo.sh, instead
+#                 of scripts/test.sh (it installs only the build packages,
+#                 so this checks that list on its own)
 #   -- ARGS       passed to scripts/test.sh, i.e. to ctest (e.g. -- -L unit)
 # Environment:
 #   PAN_FRESH_CACHE             as --cache
@@ -65,8 +68,8 @@ die() { echo "check-fresh: error: $*" >&2; exit 1; }
 # the outer part). Every mount it makes and every process it starts goes
 # away when it exits, however that happens.
 if [[ "${1:-}" == "--inner" ]]; then
-  run=$2 cache=$3 base=$4 skip_torch=$5 tmpfs=$6 head=$7
-  shift 7
+  run=$2 cache=$3 base=$4 skip_torch=$5 tmpfs=$6 head=$7 mode=$8
+  shift 8
   root=$run/root
   mounts=()
   umount_all() {
@@ -156,7 +159,8 @@ if [[ "${1:-}" == "--inner" ]]; then
   bytes_before=$(du -sb "$cache/apt-archives" | cut -f1)
 
   t0=$SECONDS
-  cmd=(scripts/test.sh "$@")
+  if [[ $mode == demo ]]; then cmd=(scripts/demo.sh "$@"); deps=(scripts/install-deps.sh)
+  else cmd=(scripts/test.sh "$@"); deps=(scripts/install-deps.sh --test); fi
   say "in the chroot, as root, in /src/pan:$([[ $skip_torch == 1 ]] && echo " PAN_SKIP_TORCH=1") ${cmd[*]}"
   # The full output goes to log.txt; dpkg's per-package lines are not shown.
   set +e
@@ -193,16 +197,16 @@ if [[ "${1:-}" == "--inner" ]]; then
 
   if [[ $rc -eq 0 ]]; then
     # The list is complete; it must also know it: a second run installs nothing.
-    if ! again=$(in_root /bin/bash -c 'cd /src/pan && scripts/install-deps.sh --test' 2>&1); then
+    if ! again=$(in_root /bin/bash -c 'cd /src/pan && exec "$@"' deps "${deps[@]}" 2>&1); then
       echo "$again" >&2
-      echo "second install-deps.sh --test run FAILED" >>"$run/report.txt"
+      echo "second ${deps[*]} run FAILED" >>"$run/report.txt"
       rc=1
     elif grep -q 'installing Debian packages' <<<"$again"; then
-      echo "second install-deps.sh --test run still installed something: $again" |
+      echo "second ${deps[*]} run still installed something: $again" |
         tee -a "$run/report.txt" >&2
       rc=1
     else
-      echo "second install-deps.sh --test run: nothing missing" >>"$run/report.txt"
+      echo "second ${deps[*]} run: nothing missing" >>"$run/report.txt"
     fi
   fi
   exit "$rc"
@@ -211,7 +215,7 @@ fi
 # ---------------------------------------------------------------------------
 # The outer part.
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$self"; }
-keep=0 skip_torch=1 refresh=0 head=0 cache=${PAN_FRESH_CACHE:-/var/cache/pan-check-fresh}
+keep=0 skip_torch=1 refresh=0 head=0 mode=test cache=${PAN_FRESH_CACHE:-/var/cache/pan-check-fresh}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --keep) keep=1 ;;
@@ -220,6 +224,7 @@ while [[ $# -gt 0 ]]; do
     --with-torch) skip_torch=0 ;;
     --head) head=1 ;;
     --refresh) refresh=1 ;;
+    --demo) mode=demo ;;
     -h|--help) usage; exit 0 ;;
     --) shift; break ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -338,7 +343,7 @@ run=$(mktemp -d "$cache/run.XXXXXX")
 # If this shell is killed outright, the kernel SIGKILLs unshare (pdeathsig).
 rc=0
 setpriv --pdeathsig KILL -- unshare --mount --propagation private --pid --fork --kill-child -- \
-  bash "$self" --inner "$run" "$cache" "$base" "$skip_torch" "$tmpfs" "$head" "$@" &
+  bash "$self" --inner "$run" "$cache" "$base" "$skip_torch" "$tmpfs" "$head" "$mode" "$@" &
 upid=$!
 wait "$upid" || rc=$?
 upid=''
@@ -351,7 +356,7 @@ if [[ -s "$run/report.txt" ]]; then
 fi
 echo "total: $((SECONDS - t_start))s (cache: $cache)"
 if [[ $rc -ne 0 ]]; then
-  echo "check-fresh: FAILED (exit status $rc): scripts/test.sh does not pass on a fresh Debian 12 root" >&2
+  echo "check-fresh: FAILED (exit status $rc): scripts/$mode.sh does not pass on a fresh Debian 12 root" >&2
   exit "$rc"
 fi
-say "OK: scripts/test.sh passes on a fresh Debian 12 root"
+say "OK: scripts/$mode.sh passes on a fresh Debian 12 root"
