@@ -144,6 +144,19 @@ typedef struct pan_eval_planning {
     double oracle_minus_pan;    /* points: oracle - CEM in the model */
 } pan_eval_planning;
 
+/* The judges' own check: the world's detector on true frames degraded as a
+ * model degrades them (eval_degrade.h presets "mild" and "moderate"), and on
+ * wrong frames under the same degradations (none may pass). */
+#define PAN_EVAL_DETECTOR_PRESETS 2
+typedef struct pan_eval_detector {
+    int frames;                                   /* true frames per preset */
+    const char *preset[PAN_EVAL_DETECTOR_PRESETS];
+    double agreement[PAN_EVAL_DETECTOR_PRESETS];  /* frames read entirely right */
+    double found_2px[PAN_EVAL_DETECTOR_PRESETS];  /* objects within 2 px */
+    long wrong_frames[PAN_EVAL_DETECTOR_PRESETS]; /* wrong frames built */
+    long wrong_passed[PAN_EVAL_DETECTOR_PRESETS]; /* ... read as the truth */
+} pan_eval_detector;
+
 typedef struct pan_eval_result {
     char world[16];
     char subject[256];                    /* pan_eval_subject_describe */
@@ -156,6 +169,7 @@ typedef struct pan_eval_result {
     bool has_revisit;
     pan_eval_revisit revisit;
     pan_eval_planning planning;
+    pan_eval_detector detector;
     int64_t subject_steps;                /* env steps the subject ran */
     double seconds[6];                    /* fidelity, stepwise, rollouts,
                                              revisit, planning, total */

@@ -182,6 +182,20 @@ void pan_eval_report_markdown(FILE *f, const pan_eval_result *r, const pan_eval_
                    "points (the cost of model error).\n\n",
                 pl->pan_minus_nomodel, pl->oracle_minus_pan);
     }
+    const pan_eval_detector *dt = &r->detector;
+    fprintf(f, "## The judge itself: the detector on degraded frames\n\n");
+    fprintf(f, "True frames degraded as a model degrades them (noise, blur, sub-pixel shift, "
+               "colour gain and offset; presets in docs/worlds.md) must read as correct, and "
+               "wrong frames (an object 3 px off, missing, extra, recoloured, lights or camera "
+               "wrong) under the same degradation must not.\n\n");
+    fprintf(f, "| preset | true frames read right | objects within 2 px | wrong frames read as "
+               "the truth |\n|---|---|---|---|\n");
+    for (int k = 0; k < PAN_EVAL_DETECTOR_PRESETS; k++)
+        if (dt->preset[k])
+            fprintf(f, "| %s | %.1f%% of %d | %.1f%% | %ld of %ld |\n", dt->preset[k],
+                    100 * dt->agreement[k], dt->frames, 100 * dt->found_2px[k],
+                    dt->wrong_passed[k], dt->wrong_frames[k]);
+    fprintf(f, "\n");
     if (m->n_pictures) {
         fprintf(f, "## Pictures\n\n");
         for (int i = 0; i < m->n_pictures; i++) fprintf(f, "![%s](%s)\n", m->pictures[i], m->pictures[i]);

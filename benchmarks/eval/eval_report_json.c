@@ -163,6 +163,18 @@ json_t *pan_eval_report_json(const pan_eval_result *r, const pan_eval_report_met
         json_object_set_new(plan, "oracle_minus_pan_pts", num(pl->oracle_minus_pan));
     }
     json_object_set_new(o, "planning", plan);
+    json_t *det = json_object();
+    json_object_set_new(det, "true_frames_per_preset", json_integer(r->detector.frames));
+    for (int k = 0; k < PAN_EVAL_DETECTOR_PRESETS; k++)
+        if (r->detector.preset[k])
+            json_object_set_new(det, r->detector.preset[k],
+                                json_pack("{s o s o s I s I}", "agreement",
+                                          num(r->detector.agreement[k]), "found_within_2px",
+                                          num(r->detector.found_2px[k]), "wrong_frames",
+                                          (json_int_t)r->detector.wrong_frames[k],
+                                          "wrong_frames_read_as_truth",
+                                          (json_int_t)r->detector.wrong_passed[k]));
+    json_object_set_new(o, "detector_on_degraded_frames", det);
     json_object_set_new(o, "subject_env_steps", json_integer(r->subject_steps));
     json_object_set_new(o, "seconds",
                         json_pack("{s f s f s f s f s f s f}", "fidelity", r->seconds[0],

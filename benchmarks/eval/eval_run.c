@@ -1,6 +1,7 @@
 /* benchmarks/eval/eval_run.c: pan_eval_run, the whole table for one world
  * and one subject (eval.h). */
 #include "benchmarks/eval/eval_internal.h"
+#include "benchmarks/eval/eval_degrade.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,33 @@ static pan_status check(const pan_eval_config *c) {
                                  counts[i].name, counts[i].max, counts[i].v);
     if (c->seed_base > UINT64_MAX - (UINT64_C(1) << 32))
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT, "eval: seed_base too large");
+    return PAN_OK;
+}
+
+/* The detector on degraded true frames and on wrong frames (the judges'
+ * own error, reported beside the table). */
+static pan_status detector_check(const pan_eval_config *c, pan_eval_detector *d) {
+    static const char *const presets[PAN_EVAL_DETECTOR_PRESETS] = {"mild", "moderate"};
+    d->frames = c->quick ? 96 : 480;
+    for (int k = 0; k < PAN_EVAL_DETECTOR_PRESETS; k++) {
+        pan_degrade g;
+        pan_detector_agreement a;
+        pan_detector_wrong w;
+        pan_status st;
+        if ((st = pan_degrade_preset(presets[k], &g)) != PAN_OK ||
+            (st = pan_eval_detector_agreement(c->world, &g, d->frames, c->seed_base + k, &a)) !=
+                PAN_OK ||
+            (st = pan_eval_detector_wrong(c->world, &g, d->frames / 4, c->seed_base + 16 + k,
+                                          &w)) != PAN_OK)
+            return st;
+        d->preset[k] = presets[k];
+        d->agreement[k] = a.agreement;
+        d->found_2px[k] = a.all.objects ? (double)a.all.found_2px / a.all.objects : 1.0;
+        for (int j = 0; j < PAN_WRONG_KINDS; j++) {
+            d->wrong_frames[k] += w.frames[j];
+            d->wrong_passed[k] += w.passed[j];
+        }
+    }
     return PAN_OK;
 }
 
@@ -75,6 +103,7 @@ pan_status pan_eval_run(const pan_eval_config *config, pan_eval_subject *s,
     t = eval_now();
     if ((st = eval_planning(&c, s, &r.planning)) != PAN_OK) return st;
     r.seconds[4] = eval_now() - t;
+    if ((st = detector_check(&c, &r.detector)) != PAN_OK) return st;
     r.seconds[5] = eval_now() - t0;
     r.subject_steps = pan_eval_subject_steps(s);
     *res = r;
