@@ -61,21 +61,12 @@ static pan_status server_reset(pan_eval_subject *s, int n, const uint64_t *seeds
     pan_client_spaces sp;
     pan_status st;
     if (r->n != n && (st = make_session(r, n, &sp)) != PAN_OK) return st;
-    msgpack_packer *pk = pan_client_request_begin(r->client, "RESET", 3);
-    if (!pk) return server_error(r, "RESET");
-    msgpack_pack_str_with_body(pk, "session", 7);
-    msgpack_pack_uint64(pk, r->session);
-    msgpack_pack_str_with_body(pk, "seed", 4);
-    msgpack_pack_array(pk, (size_t)n);
-    for (int i = 0; i < n; i++) msgpack_pack_uint64(pk, seeds[i]);
-    msgpack_pack_str_with_body(pk, "options", 7);
-    msgpack_pack_map(pk, 2);
-    msgpack_pack_str_with_body(pk, "task", 4);
-    msgpack_pack_str_with_body(pk, "none", 4);
-    msgpack_pack_str_with_body(pk, "initial_frames", 14);
-    int64_t shape[4] = {n, s->wc.height, s->wc.width, 3};
-    if (pan_client_request_tensor(r->client, PAN_CLIENT_U1, 4, shape, frames) != PAN_OK ||
-        pan_client_request_send(r->client) != PAN_OK)
+    pan_client_reset_args ra = {.seed_kind = PAN_CLIENT_SEED_EACH, .seeds = seeds,
+                                .n_seeds = n, .task = "none", .initial_frames = frames,
+                                .n_initial = n, .initial_height = s->wc.height,
+                                .initial_width = s->wc.width};
+    pan_client_obs_result o;
+    if (pan_client_reset(r->client, r->session, &ra, &o) != PAN_OK)
         return server_error(r, "RESET");
     return PAN_OK;
 }
