@@ -176,8 +176,10 @@ bool pan_task_needs_goal_latent(const pan_task *task);
 
 /* The goal image's state for a place or goal-latent goal: the world's
  * current state with the goal's object (the first visible one of its
- * colour and shape) moved to its place target. NOT_FOUND when the object
- * is not on the table. For the structured families (and goal-latent goals
+ * colour and shape) moved to its place target, or, when that target
+ * overlaps another object, the final state of pan_task_solve's plan (a
+ * state the world accepts either way). NOT_FOUND when the object is not on
+ * the table. For the structured families (and goal-latent goals
  * of them, tabletop or rooms): the final state of pan_task_solve's plan
  * from the world's current state (NOT_FOUND when it finds none). */
 pan_status pan_task_goal_state(const pan_goal *goal, const pan_world *world,
