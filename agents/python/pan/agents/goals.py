@@ -28,8 +28,8 @@ Contract
 import math
 import re
 
-COLOURS = ("red", "green", "blue", "yellow", "purple", "orange")
-SHAPES = ("square", "circle", "triangle")
+from pan.agents.tabletop import COLOURS, SHAPES, read_state
+
 PLACES = ("top left corner", "top right corner", "bottom left corner",
           "bottom right corner", "top edge", "bottom edge", "left edge",
           "right edge", "centre")
@@ -127,19 +127,8 @@ class State:
 def decode_state(world, latent, width=64, height=64):
     v = [float(x) for x in latent.reshape(-1)]
     if world == "tabletop":
-        if len(v) != 73:
-            raise ValueError(f"tabletop state vector: expected 73 floats, "
-                             f"found {len(v)}")
-        cell = min(width, height) / 8.0
-        objects = {}
-        for c, colour in enumerate(COLOURS):
-            for s, shape in enumerate(SHAPES):
-                p = 4 * (c * 3 + s)
-                if v[p] > 0.5:
-                    objects[(colour, shape)] = (v[p + 1] * width,
-                                                v[p + 2] * height,
-                                                v[p + 3] * cell)
-        return State(objects=objects)
+        table = read_state(latent, width, height)
+        return State(objects={k: tuple(o) for k, o in table.objects.items()})
     if len(v) != 103:
         raise ValueError(f"rooms state vector: expected 103 floats, found "
                          f"{len(v)}")
