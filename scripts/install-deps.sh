@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pan needs, only those that are missing.
 #   scripts/install-deps.sh          build dependencies
-#   scripts/install-deps.sh --test   build + test dependencies (PyTorch oracle)
+#   scripts/install-deps.sh --test   build + test dependencies (PyTorch oracle,
+#                                    python3-venv for scripts/venv.sh)
+#   scripts/install-deps.sh --venv   only python3 and python3-venv (scripts/venv.sh)
 # Environment:
 #   PAN_SKIP_TORCH=1   with --test, leave out python3-torch (on a minimal
 #                      Debian 12 root it pulls in ~270 more packages, ~190 MiB
@@ -15,8 +17,10 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev
           libmsgpack-dev libzmq3-dev zlib1g-dev libpng-dev libjansson-dev ocl-icd-opencl-dev
           libgif-dev)
-if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-numpy python3-msgpack python3-zmq python3-pil python3-matplotlib)
+if [[ "${1:-}" == "--venv" ]]; then
+  packages=(python3 python3-venv)
+elif [[ "${1:-}" == "--test" ]]; then
+  packages+=(python3 python3-venv python3-numpy python3-msgpack python3-zmq python3-pil python3-matplotlib)
   if [[ "${PAN_SKIP_TORCH:-0}" == 1 ]]; then
     echo "pan: PAN_SKIP_TORCH=1: not installing python3-torch (the PyTorch parity tests will be skipped)"
   else

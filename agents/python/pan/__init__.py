@@ -13,6 +13,10 @@ are `python3 -m pan.agents.random` and `python3 -m pan.agents.scripted`
 imported on first use, so reading datasets does not need ZeroMQ.
 """
 
+# The release; the same as CMakeLists.txt project(VERSION) and pan-server's
+# HELLO (tests/python hold them together).
+__version__ = "0.1.0"
+
 _LAZY = {"PanEnv": "pan.env", "PanVectorEnv": "pan.vector",
          "AutoresetMode": "pan.vector", "Client": "pan.client",
          "Session": "pan.client", "PanError": "pan.client"}
