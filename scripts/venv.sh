@@ -15,8 +15,8 @@
 #   plots  + matplotlib
 # Environment:
 #   PAN_VENV   where the venv lives (default: .venv at the repository root)
-# Each group set installed is stamped in the venv, so a second call with the
-# same groups and the same agents/python/pyproject.toml runs no pip at all.
+# Each group installed is stamped in the venv, so a second call asking only for
+# installed groups (and the same agents/python/pyproject.toml) runs no pip.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${PAN_VENV:-$root/.venv}
@@ -40,10 +40,14 @@ done
 # Debian's python3 with its venv module (python3-venv); nothing else from apt.
 "$root/scripts/install-deps.sh" --venv
 
-stamp_key=$( (printf '%s\n' "${groups[@]}" | sort -u; cat "$root/agents/python/pyproject.toml") |
-             sha256sum | cut -c1-16)
-stamp="$venv/.pan-installed-$stamp_key"
-if [[ -x "$venv/bin/python" && -e "$stamp" ]]; then
+# One stamp per group and pyproject.toml version: a call whose groups are all
+# stamped runs no pip.
+pyproject_key=$(sha256sum "$root/agents/python/pyproject.toml" | cut -c1-16)
+all_stamped=1
+for g in "${groups[@]}"; do
+  [[ -e "$venv/.pan-installed-$g-$pyproject_key" ]] || all_stamped=0
+done
+if [[ -x "$venv/bin/python" && $all_stamped == 1 ]]; then
   exit 0
 fi
 
@@ -64,4 +68,6 @@ for g in "${groups[@]}"; do
     "${pip[@]}" install --upgrade torch
   fi
 done
-touch "$stamp"
+for g in "${groups[@]}"; do
+  touch "$venv/.pan-installed-$g-$pyproject_key"
+done
