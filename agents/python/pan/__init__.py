@@ -11,6 +11,11 @@ protocol client: Client, Session, PanError and its subclasses), pan.env
 are `python3 -m pan.agents.random` and `python3 -m pan.agents.scripted`
 (docs/agents.md). `from pan import PanEnv` works too: those names are
 imported on first use, so reading datasets does not need ZeroMQ.
+
+When gymnasium imports, importing pan also registers pan/Tabletop-v0,
+pan/Rooms-v0 and pan/WorldModel-v0 (pan.registration; it needs neither
+ZeroMQ nor a server), so `gymnasium.make("pan/Tabletop-v0")` works after
+`import pan`, and `gymnasium.make("pan:pan/Tabletop-v0")` without it.
 """
 
 # The release; the same as CMakeLists.txt project(VERSION) and pan-server's
@@ -20,6 +25,14 @@ __version__ = "0.1.0"
 _LAZY = {"PanEnv": "pan.env", "PanVectorEnv": "pan.vector",
          "AutoresetMode": "pan.vector", "Client": "pan.client",
          "Session": "pan.client", "PanError": "pan.client"}
+
+
+try:  # gymnasium 1.x loads no plugins: pan registers its ids itself
+    import gymnasium as _gymnasium  # noqa: F401
+except ImportError:
+    pass
+else:
+    from pan import registration as _registration  # noqa: F401
 
 
 def __getattr__(name):

@@ -23,8 +23,12 @@ Contract
   numpy arrays of exactly the declared dtypes and shapes, read straight
   from the reply's frames without copying (read-only; they stay valid
   after later steps). info holds the protocol's keys (docs/protocol.md),
-  plain Python values, deterministic (no timings).
+  plain Python values except "seed", a numpy.uint64 (episode seeds use
+  all 64 bits: as a Python int, gymnasium's vector info batching makes an
+  int64 array and overflows), deterministic (no timings).
 - render() -> (H, W, 3) uint8 (render_mode "rgb_array") or None.
+  metadata: the server's (MAKE) plus "render_fps": RENDER_FPS (one
+  render per step; what RecordVideo uses).
 - fork() -> state id (int); restore(state_id) -> (obs, info);
   rollout(state_ids, actions, frames=False) -> {"reward": f4 (B, T),
   "terminated"/"truncated": bool (B, T), "latent": f4 (B, T, Q, D)[,
@@ -44,6 +48,9 @@ from pan.client import (DEFAULT_ENDPOINT, DEFAULT_TIMEOUT_MS, Client,
 from pan.spaces import GYMNASIUM, from_description
 
 UINT64_MAX = (1 << 64) - 1
+# Frames per second of a video of render() calls (one per step): four
+# actions a second reads well.
+RENDER_FPS = 4
 
 
 class _EnvStandin:
@@ -102,6 +109,13 @@ def check_seed(seed, where):
                          f"[0, 2^64), found {seed!r}")
 
 
+def gym_info(info):
+    """A protocol info as the envs return it: "seed" as numpy.uint64."""
+    out = dict(info)
+    out["seed"] = np.uint64(info["seed"])
+    return out
+
+
 def check_action(action, where):
     if not isinstance(action, str):
         raise TypeError(f"{where}: an action is a str, found "
@@ -142,7 +156,7 @@ class _SessionOps:
 class PanEnv(_SessionOps, _EnvBase):
     """One pan environment over ZeroMQ (see the module contract)."""
 
-    metadata = {"render_modes": ["rgb_array"]}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": RENDER_FPS}
 
     def __init__(self, world="tabletop", endpoint=DEFAULT_ENDPOINT,
                  obs_mode="full", max_episode_steps=50, width=None,
@@ -172,6 +186,7 @@ class PanEnv(_SessionOps, _EnvBase):
             raise
         self.metadata = dict(self._session.metadata)
         self.metadata.setdefault("render_modes", ["rgb_array"])
+        self.metadata["render_fps"] = RENDER_FPS
 
     # -- helpers
     @property
@@ -208,14 +223,14 @@ class PanEnv(_SessionOps, _EnvBase):
             initial_frames=None if initial is None
             else np.asarray(initial)[None])
         self.task = task
-        return self._one(obs), infos[0]
+        return self._one(obs), gym_info(infos[0])
 
     def step(self, action):
         check_action(action, "PanEnv.step")
         obs, reward, terminated, truncated, infos, _ = \
             self._session.step([action])
         return (self._one(obs), float(reward[0]), bool(terminated[0]),
-                bool(truncated[0]), infos[0])
+                bool(truncated[0]), gym_info(infos[0]))
 
     def render(self):
         if self.render_mode is None:
@@ -233,7 +248,7 @@ class PanEnv(_SessionOps, _EnvBase):
     def restore(self, state_id):
         """Sets the env to a snapshot (which stays); returns (obs, info)."""
         obs, infos = self._session.restore([0], [int(state_id)])
-        return self._one(obs), infos[0]
+        return self._one(obs), gym_info(infos[0])
 
     def sample_action(self, split="train"):
         """A random action from the world's sampler (SAMPLE op)."""

@@ -6,8 +6,9 @@ Contract
   N envs (MAKE). autoreset_mode: "next_step" (default), "same_step",
   "disabled", gymnasium's names ("NextStep", ...), or an AutoresetMode
   member (gymnasium.vector.AutoresetMode when gymnasium imports, else this
-  module's stand-in with the same values). metadata["autoreset_mode"] is
-  the AutoresetMode member. When gymnasium imports, PanVectorEnv
+  module's stand-in with the same values). metadata: the server's, plus
+  "autoreset_mode" (the AutoresetMode member) and "render_fps" (as
+  PanEnv). When gymnasium imports, PanVectorEnv
   subclasses gymnasium.vector.VectorEnv and its spaces are gymnasium's:
   single_action_space Text, action_space batch_space(Text, N) (a Tuple of N
   Texts), single_observation_space Dict of Boxes, observation_space the
@@ -17,14 +18,19 @@ Contract
   ("frames" u1 (N, K, H, W, 3), "latent" f4 (N, Q, D)) read without copies
   (read-only); rewards float64 (N,), terminations / truncations bool (N,)
   as SyncVectorEnv returns them; infos a dict of arrays with "_key" bool
-  masks (gymnasium's VectorEnv._add_info format: bools -> bool arrays, ints
-  -> int64, the episode seed -> uint64, strs -> object arrays). In
+  masks, batched by gymnasium's own VectorEnv._add_info when it imports
+  (else this module's copy, add_info): bools -> bool arrays, ints -> int64,
+  the episode seed -> uint64, strs -> object arrays. So a PanVectorEnv and
+  gymnasium's SyncVectorEnv over N PanEnvs (same seeds, actions and
+  autoreset mode) return the same values, except info "autoreset" (true on
+  a next-step autoreset here; the PanEnvs' own resets say false). In
   same_step mode an env that ended adds infos["final_obs"] (object array of
   one-env obs dicts) and infos["final_info"] (a nested info dict with its
   own masks), masked by "_final_obs" / "_final_info".
 - reset(seed=None | int | N ints, options={"task": str, "reset_mask":
   np.ndarray bool (N,)}): with a mask only those envs reset and only they
-  have infos; the others keep their state and last obs.
+  have infos; the others keep their state and last obs. An int seed also
+  seeds VectorEnv.np_random (gymnasium's super().reset(seed=seed)).
 - step(actions: N strs) -> (obs, rewards, terminations, truncations,
   infos). NEXT_STEP: the step after an env ended resets it (its action is
   ignored, reward 0, both flags false, info["autoreset"] true).
@@ -46,7 +52,7 @@ import numpy as np
 
 from pan.client import (DEFAULT_ENDPOINT, DEFAULT_TIMEOUT_MS, Client,
                         Session)
-from pan.env import _SessionOps, check_action, check_seed
+from pan.env import RENDER_FPS, _SessionOps, check_action, check_seed, gym_info
 from pan.spaces import GYMNASIUM, batch_space, from_description
 
 
@@ -152,13 +158,6 @@ def add_info(vector_infos, env_info, env_num, num_envs):
     return vector_infos
 
 
-def _vec_info(info):
-    """An info with its seed as np.uint64 (seeds use all 64 bits)."""
-    out = dict(info)
-    out["seed"] = np.uint64(info["seed"])
-    return out
-
-
 class PanVectorEnv(_SessionOps, _VectorEnvBase):
     """N pan environments over ZeroMQ as one batch (see the module
     contract)."""
@@ -202,6 +201,7 @@ class PanVectorEnv(_SessionOps, _VectorEnvBase):
                                              self.num_envs)
         self.metadata = dict(self._session.metadata)
         self.metadata.setdefault("render_modes", ["rgb_array"])
+        self.metadata["render_fps"] = RENDER_FPS
         self.metadata["autoreset_mode"] = self.autoreset_mode
 
     @property
@@ -218,12 +218,18 @@ class PanVectorEnv(_SessionOps, _VectorEnvBase):
         for i, info in enumerate(infos):
             if finals is not None and finals[i] is not None:
                 final_obs, final_info = finals[i]
-                add_info(out, {"final_obs": final_obs,
-                               "final_info": _vec_info(final_info)},
-                         i, self.num_envs)
+                self._add(out, {"final_obs": final_obs,
+                                "final_info": gym_info(final_info)}, i)
             if info is not None:
-                add_info(out, _vec_info(info), i, self.num_envs)
+                self._add(out, gym_info(info), i)
         return out
+
+    def _add(self, out, info, i):
+        # gymnasium's own VectorEnv._add_info when it imports (what
+        # SyncVectorEnv batches with), else this module's copy of it
+        if GYMNASIUM is not None:
+            return self._add_info(out, info, i)
+        return add_info(out, info, i, self.num_envs)
 
     # -- gymnasium.vector.VectorEnv
     def reset(self, *, seed=None, options=None):
@@ -262,6 +268,8 @@ class PanVectorEnv(_SessionOps, _VectorEnvBase):
                                  "must have at least one True")
         if task is None:
             task = self.task
+        if GYMNASIUM is not None and isinstance(seed, int):
+            super().reset(seed=seed)  # VectorEnv.np_random, as gymnasium's
         obs, infos = self._session.reset(seed=seed, task=task, reset_mask=mask)
         self.task = task
         return obs, self._batch_infos(infos)
