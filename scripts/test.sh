@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds (build/), runs ctest.
 # Extra arguments go to ctest (e.g. -L unit).
+# The gymnasium suites (tests/python) run under the project's Python venv:
+# configured with -DPAN_VENV_PYTHON=$(scripts/venv.sh --python), and made or
+# updated with `scripts/venv.sh gym` (gymnasium and moviepy from PyPI) when
+# a test that ctest is about to run uses that interpreter, so `-L unit`
+# (scripts/check-fresh.sh -- -L unit) needs neither PyPI nor the venv. The
+# selection is ctest's own (--show-only with the same arguments).
 # Environment:
 #   PAN_SKIP_TORCH=1   do not install python3-torch and leave out, with a
 #                      message naming them, the tests that need it: those that
@@ -9,10 +15,13 @@
 #                      of yours is combined with it). Everything else (build,
 #                      unit, e2e, the backend parity suite) still runs.
 #                      scripts/check-fresh.sh uses it.
+#   PAN_VENV           where the venv lives (scripts/venv.sh; default .venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+venv_python=$(scripts/venv.sh --python)
+[[ $venv_python == /* ]] || venv_python=$PWD/$venv_python  # ctest runs in build/
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPAN_VENV_PYTHON="$venv_python" >/dev/null
 cmake --build build -j"$(nproc)"
 
 args=("$@")
@@ -45,5 +54,13 @@ print(" ".join(sorted(torch)))')
     done
     args+=(-E "$exclude")
   fi
+fi
+
+# The venv, when a selected test runs its interpreter (PAN_VENV_PYTHON).
+if ctest --test-dir build --show-only=json-v1 "${args[@]}" | PAN_PY="$venv_python" python3 -c '
+import json, os, sys
+tests = json.load(sys.stdin)["tests"]
+sys.exit(0 if any(os.environ["PAN_PY"] in t.get("command", []) for t in tests) else 1)'; then
+  scripts/venv.sh gym
 fi
 ctest --test-dir build --output-on-failure -j"$(nproc)" "${args[@]}"
