@@ -40,9 +40,11 @@ done
 # Debian's python3 with its venv module (python3-venv); nothing else from apt.
 "$root/scripts/install-deps.sh" --venv
 
-# One stamp per group and pyproject.toml version: a call whose groups are all
-# stamped runs no pip.
-pyproject_key=$(sha256sum "$root/agents/python/pyproject.toml" | cut -c1-16)
+# One stamp per group, pyproject.toml and pan.__version__ (the installed
+# metadata carries both): a call whose groups are all stamped runs no pip.
+pyproject_key=$( (cat "$root/agents/python/pyproject.toml"
+                  grep '^__version__' "$root/agents/python/pan/__init__.py") |
+                sha256sum | cut -c1-16)
 all_stamped=1
 for g in "${groups[@]}"; do
   [[ -e "$venv/.pan-installed-$g-$pyproject_key" ]] || all_stamped=0

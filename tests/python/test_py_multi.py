@@ -17,18 +17,22 @@ env over several real pan-server processes.
   STATS sessions 0), an
   unreachable endpoint (timeout; the reachable server's session closed),
   a wrong action count, a bad seed, a bad reset_mask.
+- gymnasium.make_vec("pan/Tabletop-v0", endpoint=[EP, EP]) gives a
+  PanMultiVectorEnv. Runs under the project's venv (real gymnasium).
 Usage: test_py_multi.py PATH_TO_PAN_SERVER (PYTHONPATH=agents/python)
 """
 
 import unittest
 from contextlib import closing
 
+import gymnasium
 import numpy as np
 
 from pan_test_server import PanServer, server_path
 from pan.client import Client, PanError
 from pan.multi import PanMultiVectorEnv, split_envs
 from pan.vector import PanVectorEnv
+import pan.registration  # noqa: F401  (the ids)
 
 SERVERS = []
 ACTIONS = ["move the red circle left", "move the blue square up",
@@ -145,6 +149,25 @@ class Equivalence(unittest.TestCase):
             self.assertEqual(env.metadata["envs_per_server"], [2, 2])
             self.assertEqual(env.metadata["endpoints"], eps)
             self.assertEqual(len(env.sample_actions()), 4)
+
+
+class Registration(unittest.TestCase):
+    def test_make_vec_with_endpoint_list(self):
+        eps = [s.endpoint for s in SERVERS[:2]]
+        env = gymnasium.make_vec("pan/Tabletop-v0", num_envs=3,
+                                 vectorization_mode="vector_entry_point",
+                                 endpoint=eps, obs_mode="latent",
+                                 envs_per_server=[2, 1])
+        try:
+            self.assertIsInstance(env.unwrapped, PanMultiVectorEnv)
+            self.assertEqual(env.unwrapped.counts, [2, 1])
+            obs, infos = env.reset(seed=3)
+            self.assertIn(obs, env.observation_space)
+            self.assertEqual(list(infos["seed"]), [3, 4, 5])
+            obs, r, term, trunc, infos = env.step(["wait"] * 3)
+            self.assertEqual(r.shape, (3,))
+        finally:
+            env.close()
 
 
 class Errors(unittest.TestCase):

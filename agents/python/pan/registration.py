@@ -27,7 +27,9 @@ Contract
   unless given) to PanVectorEnv and the server truncates.
 - make_vec(id, num_envs=N) uses the spec's vector_entry_point (gymnasium's
   default when one exists, or vectorization_mode="vector_entry_point"):
-  ONE PanVectorEnv session of N envs, batched steps. "sync" / "async" give
+  ONE PanVectorEnv session of N envs, batched steps; endpoint=[EP, ...]
+  (a list) spreads them over several servers: pan.multi.PanMultiVectorEnv,
+  one batched request per server per step. "sync" / "async" give
   gymnasium's SyncVectorEnv / AsyncVectorEnv over N PanEnv sessions.
 - Spec flags: nondeterministic=False for all three ids: a seed and the
   same actions give byte-identical observations, rewards and infos, for
@@ -103,10 +105,23 @@ make_env.metadata = METADATA
 
 def make_vector_env(num_envs=1, world=None, model=None, **kwargs):
     """gymnasium.make_vec's vector entry point: one PanVectorEnv session of
-    num_envs envs (the server truncates at max_episode_steps)."""
-    from pan.vector import PanVectorEnv
-    world, model = _target(world, model, kwargs, "gymnasium.make_vec")
+    num_envs envs (the server truncates at max_episode_steps); with
+    endpoint=[EP, ...] a PanMultiVectorEnv, one session per server
+    (envs_per_server= as pan.multi)."""
+    endpoint = kwargs.get("endpoint")
+    multi = isinstance(endpoint, (list, tuple))
+    if multi:
+        first = dict(kwargs, endpoint=endpoint[0] if endpoint else None)
+        world, model = _target(world, model, first, "gymnasium.make_vec")
+    else:
+        world, model = _target(world, model, kwargs, "gymnasium.make_vec")
     kwargs.setdefault("max_episode_steps", MAX_EPISODE_STEPS)
+    if multi:
+        from pan.multi import PanMultiVectorEnv
+        endpoints = kwargs.pop("endpoint")
+        return PanMultiVectorEnv(num_envs, endpoints, world=world,
+                                 model=model, **kwargs)
+    from pan.vector import PanVectorEnv
     return PanVectorEnv(num_envs, world=world, model=model, **kwargs)
 
 
