@@ -16,6 +16,11 @@
 #                      unit, e2e, the backend parity suite) still runs.
 #                      scripts/check-fresh.sh uses it.
 #   PAN_VENV           where the venv lives (scripts/venv.sh; default .venv)
+#   PAN_SLOW=1         also run the suites labelled `slow` (PPO from
+#                      stable-baselines3, RLlib with several env runners:
+#                      minutes each), and install the venv's rl and ray groups
+#                      for them (PyTorch from PyPI, ~5 GiB). Without it
+#                      ctest gets -LE slow (unless you pass an -LE yourself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -56,11 +61,25 @@ print(" ".join(sorted(torch)))')
   fi
 fi
 
+venv_groups=(gym)
+if [[ "${PAN_SLOW:-0}" == 1 ]]; then
+  venv_groups=(gym rl ray)
+else
+  has_le=0
+  for a in "${args[@]}"; do
+    [[ $a == -LE || $a == --label-exclude ]] && has_le=1
+  done
+  if [[ $has_le == 0 ]]; then
+    echo "pan: leaving out the suites labelled slow (PAN_SLOW=1 runs them)"
+    args+=(-LE slow)
+  fi
+fi
+
 # The venv, when a selected test runs its interpreter (PAN_VENV_PYTHON).
 if ctest --test-dir build --show-only=json-v1 "${args[@]}" | PAN_PY="$venv_python" python3 -c '
 import json, os, sys
 tests = json.load(sys.stdin)["tests"]
 sys.exit(0 if any(os.environ["PAN_PY"] in t.get("command", []) for t in tests) else 1)'; then
-  scripts/venv.sh gym
+  scripts/venv.sh "${venv_groups[@]}"
 fi
 ctest --test-dir build --output-on-failure -j"$(nproc)" "${args[@]}"
