@@ -15,6 +15,9 @@
  * - bench_csv (bench_csv.c): the machine-readable rows a benchmark writes
  *   with `--csv FILE` (read by benchmarks/harness); the human output on
  *   stdout stays as it is.
+ * - bench_peers (bench_peer.c): the PyTorch peers of pan-bench-backbone and
+ *   pan-bench-glp, each an interpreter running a twin script eagerly or
+ *   with torch.compile (benchmarks/torch_peer.py's line protocol).
  * - Benchmarks report; nothing here fails on a slow result.
  */
 #ifndef PAN_BENCHMARKS_BENCH_H
@@ -70,9 +73,11 @@ typedef struct bench_stats {
 bench_stats bench_stats_of(double *us, int n);
 
 /* Machine-readable rows, one CSV file per run:
- *   case,metric,value,unit,peer_value,note
- * (RFC 4180 quoting; a NaN value or peer is written as an empty field;
- * peer_value is the PyTorch twin's figure for the same case, if any).
+ *   case,metric,value,unit,peer,peer_value,note
+ * (RFC 4180 quoting; a NaN value or peer value is written as an empty
+ * field). value is C's figure (empty when the row is a peer's alone, e.g.
+ * its compile warm-up); peer names whose figure peer_value is (a
+ * bench_peer's name, "fastest: NAME", or empty: bench_csv_row).
  * Every function accepts csv == NULL and then does nothing, so a benchmark
  * calls them unconditionally. */
 typedef struct bench_csv bench_csv;
@@ -84,7 +89,71 @@ bench_csv *bench_csv_open(const char *path, bool *failed);
 void bench_csv_row(bench_csv *csv, const char *case_name, const char *metric,
                    double value, const char *unit, double peer_value,
                    const char *note);
+/* The same with the peer column filled (peer NULL: empty). */
+void bench_csv_peer_row(bench_csv *csv, const char *case_name, const char *metric,
+                        double value, const char *unit, const char *peer,
+                        double peer_value, const char *note);
 /* Closes the file; false (message on stderr) when a write failed. */
 bool bench_csv_close(bench_csv *csv);
+
+/* PyTorch peers. A peer is NAME=PYTHON[:compile]: an interpreter that runs
+ * a twin script (benchmarks/backbone_torch.py, glp_torch.py) on the same
+ * checkpoint and thread count, with --compile for a torch.compile peer.
+ * The script's stdout lines (torch_peer.py):
+ *   peer torch=V python=P compile=inductor|off|unavailable omp_wait_policy=W
+ *        [inductor_cache=fresh|DIR]
+ *   check ...              its parity checks (kept, shown)
+ *   fail case=C error=E    a case without a figure (kept; case=check: a
+ *                          failed check, which voids all its figures)
+ *   anything else          handed to the caller's line function
+ * A peer never stops the benchmark: a missing torch, a failed compile or a
+ * failed check is recorded in `error` and the other peers still run. */
+#define BENCH_MAX_PEERS 8
+
+typedef struct bench_peer {
+    char name[32];      /* as given: debian, eager, compile, ... */
+    char python[1024];  /* the interpreter */
+    bool compile;       /* runs the script with --compile */
+    char torch[64];     /* torch.__version__ from the peer line; "" if none */
+    char policy[32];    /* OMP_WAIT_POLICY the script ran with */
+    char cache[256];    /* compile: inductor's cache ("fresh": a new one) */
+    char check[512];    /* its check lines, "; "-joined */
+    char error[640];    /* why figures are missing or void (its fail lines
+                           and exit status); "" when none */
+    bool checks_failed; /* a check failed: its figures are not shown */
+    int exit_status;    /* the script's, -1 before it ran */
+} bench_peer;
+
+typedef struct bench_peers {
+    bench_peer p[BENCH_MAX_PEERS];
+    int n;
+} bench_peers;
+
+/* Adds "NAME=PYTHON" or "NAME=PYTHON:compile"; -1 with a message on a bad
+ * spec, a repeated name or more than BENCH_MAX_PEERS peers. */
+int bench_peers_add(bench_peers *peers, const char *spec);
+/* The peers when none was given: debian=/usr/bin/python3, and when the
+ * project's venv ($PAN_VENV, else SOURCE_DIR/.venv) has bin/python,
+ * eager=VENV/bin/python and compile=VENV/bin/python:compile. */
+void bench_peers_default(bench_peers *peers, const char *source_dir);
+/* Returns true when the line was one of the caller's (else it is echoed to
+ * stderr). */
+typedef bool (*bench_peer_line_fn)(int peer, const char *line, void *ctx);
+/* Runs peer i: PYTHON SOURCE_DIR/benchmarks/SCRIPT ARGS [--compile]; args
+ * are appended verbatim (the caller quotes them with bench_shell_quote). */
+void bench_peer_run(bench_peers *peers, int i, const char *source_dir,
+                    const char *script, const char *args, bench_peer_line_fn on_line,
+                    void *ctx);
+/* "name (torch V, eager|torch.compile)" into buf. */
+const char *bench_peer_label(const bench_peer *peer, char *buf, size_t size);
+/* Prints one line per peer: interpreter, torch, mode, wait policy, checks,
+ * error. */
+void bench_peers_print(const bench_peers *peers);
+/* One row per peer: case "peer", metric "ok" (1, or 0 when it failed),
+ * peer its name, note its torch, interpreter, mode, checks and error. */
+void bench_peers_csv(bench_csv *csv, const bench_peers *peers);
+/* Appends s single-quoted for /bin/sh to buf (of size `size`); false when
+ * it does not fit. */
+bool bench_shell_quote(char *buf, size_t size, const char *s);
 
 #endif

@@ -46,13 +46,19 @@ bench_csv *bench_csv_open(const char *path, bool *failed) {
         *failed = true;
         return NULL;
     }
-    fputs("case,metric,value,unit,peer_value,note\n", csv->f);
+    fputs("case,metric,value,unit,peer,peer_value,note\n", csv->f);
     return csv;
 }
 
 void bench_csv_row(bench_csv *csv, const char *case_name, const char *metric,
                    double value, const char *unit, double peer_value,
                    const char *note) {
+    bench_csv_peer_row(csv, case_name, metric, value, unit, NULL, peer_value, note);
+}
+
+void bench_csv_peer_row(bench_csv *csv, const char *case_name, const char *metric,
+                        double value, const char *unit, const char *peer,
+                        double peer_value, const char *note) {
     if (!csv) return;
     put_text(csv->f, case_name);
     fputc(',', csv->f);
@@ -61,6 +67,8 @@ void bench_csv_row(bench_csv *csv, const char *case_name, const char *metric,
     put_number(csv->f, value);
     fputc(',', csv->f);
     put_text(csv->f, unit);
+    fputc(',', csv->f);
+    put_text(csv->f, peer);
     fputc(',', csv->f);
     put_number(csv->f, peer_value);
     fputc(',', csv->f);

@@ -3,8 +3,8 @@
  * (docs/benchmarks.md, "World-model env").
  *
  * Usage: pan-bench-glp [--checkpoint FILE] [--threads N] [--backend NAME]
- *                      [--reps N] [--warmup N] [--python PATH] [--no-torch]
- *                      [--csv FILE]
+ *                      [--reps N] [--warmup N] [--peer NAME=PYTHON[:compile]
+ *                      ...] [--python PATH] [--no-torch] [--csv FILE]
  *
  * Without --checkpoint a default-config model from pan-init's random
  * initialisation (seed 1; UNTRAINED) is written to a temporary file so the
@@ -21,10 +21,17 @@
  *                     GFLOP/s against the sgemm peak of the same compute,
  *                     measured in this run (a 1024^3 matmul)
  * Then memory: bytes per env slot, live KV per env, peak RSS. Medians.
- * Targets: torch/C >= 2x at batch 1 and >= 1.5x at batch 16 (env step);
- * decoder >= 50% of the sgemm peak. Nothing fails on a slow result.
+ * Every PyTorch peer (bench.h; default: debian=/usr/bin/python3 and, when
+ * the project's venv exists, eager and compile on its python; --peer
+ * replaces them, --python PATH is --peer torch=PATH) runs glp_torch.py,
+ * which checks its batched sampler against the twin's per env first (and,
+ * compiled, every compiled function against eager); the table shows each
+ * peer's median, peer / C, and the fastest peer / C.
+ * Targets: fastest peer / C >= 2x at batch 1 and >= 1.5x at batch 16 (env
+ * step); decoder >= 50% of the sgemm peak. Nothing fails on a slow result.
  * --csv FILE also writes each figure as a machine-readable row (bench.h,
- * bench_csv; the twin's figure as the peer value); stdout is unchanged.
+ * bench_csv: one row per peer and one for the fastest); stdout is
+ * unchanged.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -42,8 +49,8 @@
 static int parse_options(int argc, char **argv, glp_bench_options *o,
                          const char **csv) {
     *o = (glp_bench_options){.threads = 2, .backend = "auto", .reps = 10,
-                             .warmup = 2, .python = "/usr/bin/python3",
-                             .torch = true};
+                             .warmup = 2, .torch = true};
+    const char *python = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--no-torch")) { o->torch = false; continue; }
@@ -53,17 +60,32 @@ static int parse_options(int argc, char **argv, glp_bench_options *o,
         else if (!strcmp(a, "--backend")) o->backend = v;
         else if (!strcmp(a, "--reps")) o->reps = atoi(v);
         else if (!strcmp(a, "--warmup")) o->warmup = atoi(v);
-        else if (!strcmp(a, "--python")) o->python = v;
+        else if (!strcmp(a, "--python")) python = v;
+        else if (!strcmp(a, "--peer")) {
+            if (bench_peers_add(&o->peers, v)) goto bad;
+        }
         else if (!strcmp(a, "--csv")) *csv = v;
         else goto bad;
         i++;
         continue;
     bad:
         fprintf(stderr, "usage: pan-bench-glp [--checkpoint FILE] [--threads N] "
-                "[--backend NAME] [--reps N] [--warmup N] [--python PATH] "
-                "[--no-torch] [--csv FILE]\n(bad argument '%s')\n", a);
+                "[--backend NAME] [--reps N] [--warmup N] "
+                "[--peer NAME=PYTHON[:compile] ...] [--python PATH] [--no-torch] "
+                "[--csv FILE]\n(bad argument '%s')\n", a);
         return -1;
     }
+    if (python && o->peers.n > 0) {
+        fprintf(stderr, "pan-bench-glp: --python and --peer exclude each other\n");
+        return -1;
+    }
+    if (python) {
+        char spec[1100];
+        snprintf(spec, sizeof spec, "torch=%s", python);
+        if (bench_peers_add(&o->peers, spec)) return -1;
+    }
+    if (o->peers.n == 0) bench_peers_default(&o->peers, PAN_SOURCE_DIR);
+    if (!o->torch) o->peers.n = 0;
     if (o->threads < 1 || o->reps < 1 || o->warmup < 0) {
         fprintf(stderr, "pan-bench-glp: threads and reps must be >= 1\n");
         return -1;
@@ -71,67 +93,106 @@ static int parse_options(int argc, char **argv, glp_bench_options *o,
     return 0;
 }
 
-/* Runs glp_torch.py and fills the torch column of matching rows. */
-static void run_torch(const glp_bench_options *o, const char *checkpoint,
-                      glp_row *rows, int n) {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "'%s' '%s/benchmarks/glp_torch.py' --checkpoint '%s' --threads %d "
-             "--batch 1,16 --reps %d --warmup %d",
-             o->python, PAN_SOURCE_DIR, checkpoint, o->threads, o->reps,
-             o->warmup);
-    fflush(stdout);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        fprintf(stderr, "pan-bench-glp: cannot run %s\n", cmd);
-        return;
-    }
-    char line[1024];
-    while (fgets(line, sizeof line, p)) {
-        char name[32];
-        int batch = 0;
-        double med = 0;
-        const char *m = strstr(line, "median_us=");
-        if (sscanf(line, "case name=%31s", name) != 1 || !m ||
-            sscanf(m, "median_us=%lf", &med) != 1) {
-            fputs(line, stderr);
-            continue;
+typedef struct torch_ctx {
+    glp_row *rows;
+    int n;
+} torch_ctx;
+
+/* A "case name=.. batch=|forks=.. median_us=.." line into peer i's column. */
+static bool torch_line(int i, const char *line, void *ctx_) {
+    torch_ctx *ctx = ctx_;
+    char name[32];
+    int batch = 0;
+    double med = 0, warm = NAN;
+    const char *m = strstr(line, "median_us=");
+    if (sscanf(line, "case name=%31s", name) != 1 || !m ||
+        sscanf(m, "median_us=%lf", &med) != 1)
+        return false;
+    const char *b = strstr(line, "batch="), *f = strstr(line, "forks=");
+    const char *w = strstr(line, "warmup_ms=");
+    if (b) sscanf(b, "batch=%d", &batch);
+    if (f) sscanf(f, "forks=%d", &batch);
+    if (w) sscanf(w, "warmup_ms=%lf", &warm);
+    for (int k = 0; k < ctx->n; k++)
+        if (!strcmp(ctx->rows[k].name, name) && ctx->rows[k].batch == batch) {
+            ctx->rows[k].torch_us[i] = med;
+            ctx->rows[k].warmup_ms[i] = warm;
+            ctx->rows[k].have[i] = true;
         }
-        const char *b = strstr(line, "batch=");
-        const char *f = strstr(line, "forks=");
-        if (b) sscanf(b, "batch=%d", &batch);
-        if (f) sscanf(f, "forks=%d", &batch);
-        for (int i = 0; i < n; i++)
-            if (!strcmp(rows[i].name, name) && rows[i].batch == batch) {
-                rows[i].torch_us = med;
-                rows[i].have_torch = true;
-            }
-    }
-    int status = pclose(p);
-    if (status != 0)
-        fprintf(stderr, "pan-bench-glp: glp_torch.py exited with status %d\n",
-                status);
+    return true;
 }
 
-static void print_rows(const glp_row *rows, int n) {
-    printf("\n%-12s %5s %14s %14s %9s %s\n", "case", "batch", "C ms (median)",
-           "torch ms", "torch/C", "target");
-    for (int i = 0; i < n; i++) {
-        const glp_row *r = &rows[i];
-        printf("%-12s %5d %14.2f ", r->name, r->batch, r->c_us / 1e3);
-        if (r->have_torch)
-            printf("%14.2f %8.2fx %s\n", r->torch_us / 1e3,
-                   r->torch_us / r->c_us, r->target ? r->target : "");
-        else
-            printf("%14s %9s %s\n", "-", "-", r->target ? r->target : "");
+/* Runs glp_torch.py under every peer and fills their columns. */
+static void run_torch(glp_bench_options *o, const char *checkpoint, glp_row *rows,
+                      int n) {
+    char args[2048] = "--checkpoint ", tail[160];
+    bench_shell_quote(args, sizeof args, checkpoint);
+    snprintf(tail, sizeof tail, " --threads %d --batch 1,16 --reps %d --warmup %d",
+             o->threads, o->reps, o->warmup);
+    strcat(args, tail);
+    torch_ctx ctx = {rows, n};
+    for (int i = 0; i < o->peers.n; i++) {
+        printf("running peer %s (%s%s) ...\n", o->peers.p[i].name, o->peers.p[i].python,
+               o->peers.p[i].compile ? ", torch.compile" : "");
+        bench_peer_run(&o->peers, i, PAN_SOURCE_DIR, "glp_torch.py", args, torch_line,
+                       &ctx);
+        if (o->peers.p[i].checks_failed) /* its figures are not the model's */
+            for (int k = 0; k < n; k++) rows[k].have[i] = false;
     }
 }
 
-/* The rows as --csv rows (the twin's median as the peer value). */
+/* The fastest peer of a row (-1: none has a figure). */
+static int fastest(const glp_row *r, const bench_peers *peers) {
+    int best = -1;
+    for (int i = 0; i < peers->n; i++)
+        if (r->have[i] && (best < 0 || r->torch_us[i] < r->torch_us[best])) best = i;
+    return best;
+}
+
+static void print_rows(const glp_bench_options *o, const glp_row *rows, int n) {
+    const bench_peers *peers = &o->peers;
+    printf("\n%-12s %5s %14s |", "case", "batch", "C ms (median)");
+    for (int i = 0; i < peers->n; i++) printf(" %19.19s |", peers->p[i].name);
+    printf(" %18s | %s\n", "fastest / C", "target");
+    for (int k = 0; k < n; k++) {
+        const glp_row *r = &rows[k];
+        printf("%-12s %5d %14.2f |", r->name, r->batch, r->c_us / 1e3);
+        for (int i = 0; i < peers->n; i++) {
+            char cell[40] = "-";
+            if (r->have[i])
+                snprintf(cell, sizeof cell, "%10.2f (%5.2fx)", r->torch_us[i] / 1e3,
+                         r->torch_us[i] / r->c_us);
+            printf(" %19s |", cell);
+        }
+        int best = fastest(r, peers);
+        char cell[48] = "-";
+        if (best >= 0)
+            snprintf(cell, sizeof cell, "%6.2fx %s", r->torch_us[best] / r->c_us,
+                     peers->p[best].name);
+        printf(" %18s | %s\n", cell, r->target ? r->target : "");
+    }
+    if (peers->n == 0) return;
+    printf("peers in ms, (peer / C); the env-step targets are on the fastest peer\n");
+    printf("\nwarm-up per peer, s (untimed set-up and warm-up reps; with torch.compile: "
+           "the compilation):\n");
+    for (int i = 0; i < peers->n; i++) {
+        printf("  %-8s", peers->p[i].name);
+        for (int k = 0; k < n; k++)
+            if (rows[k].have[i])
+                printf(" %s/%d %.1f", rows[k].name, rows[k].batch,
+                       rows[k].warmup_ms[i] * 1e-3);
+        printf("\n");
+    }
+    bench_peers_print(peers);
+}
+
+/* The rows as --csv rows: one per peer with a figure, one for the fastest
+ * (C's alone when no peer has one), the warm-ups, and the peers. */
 static void csv_rows(const glp_bench_options *o, const glp_row *rows, int n) {
-    for (int i = 0; i < n; i++) {
-        const glp_row *r = &rows[i];
-        char row[64], note[96];
+    const bench_peers *peers = &o->peers;
+    for (int k = 0; k < n; k++) {
+        const glp_row *r = &rows[k];
+        char row[64], note[256], label[160], who[64];
         if (!strcmp(r->name, "rollout"))
             snprintf(row, sizeof row, "rollout, %d forks x 8 latent steps", r->batch);
         else
@@ -140,14 +201,33 @@ static void csv_rows(const glp_bench_options *o, const glp_row *rows, int n) {
          * its share of the sgemm peak (its pct_peak row). */
         bool ratio = r->target && strchr(r->target, 'x') && !strchr(r->target, '%');
         double need = ratio ? atof(r->target + 3) : 0.0;
-        snprintf(note, sizeof note, "%d reps after %d warm-up%s%s%s", o->reps, o->warmup,
-                 !r->target ? "" : ratio ? "; target torch/C " : "; target ",
-                 r->target ? r->target : "",
-                 !ratio || !r->have_torch ? ""
-                 : r->torch_us / r->c_us >= need ? ": met" : ": missed");
-        bench_csv_row(o->csv, row, "median_ms", r->c_us / 1e3, "ms",
-                      r->have_torch ? r->torch_us / 1e3 : NAN, note);
+        int best = fastest(r, peers);
+        snprintf(note, sizeof note, "%d reps after %d warm-up", o->reps, o->warmup);
+        if (best < 0)
+            bench_csv_row(o->csv, row, "median_ms", r->c_us / 1e3, "ms", NAN, note);
+        for (int i = 0; i < peers->n; i++)
+            if (r->have[i])
+                bench_csv_peer_row(o->csv, row, "median_ms", r->c_us / 1e3, "ms",
+                                   peers->p[i].name, r->torch_us[i] / 1e3,
+                                   bench_peer_label(&peers->p[i], label, sizeof label));
+        if (best >= 0) {
+            snprintf(who, sizeof who, "fastest: %s", peers->p[best].name);
+            snprintf(note, sizeof note, "the fastest peer, %s%s%s%s",
+                     bench_peer_label(&peers->p[best], label, sizeof label),
+                     ratio ? "; target peer/C " : "", ratio ? r->target : "",
+                     !ratio ? "" : r->torch_us[best] / r->c_us >= need ? ": met"
+                                                                    : ": missed");
+            bench_csv_peer_row(o->csv, row, "median_ms", r->c_us / 1e3, "ms", who,
+                               r->torch_us[best] / 1e3, note);
+        }
+        for (int i = 0; i < peers->n; i++)
+            if (r->have[i] && r->warmup_ms[i] == r->warmup_ms[i])
+                bench_csv_peer_row(o->csv, row, "warmup_ms", NAN, "ms", peers->p[i].name,
+                                   r->warmup_ms[i], peers->p[i].compile
+                                   ? "untimed: set-up, torch.compile's compilation, "
+                                     "warm-up reps" : "untimed: set-up, warm-up reps");
     }
+    bench_peers_csv(o->csv, peers);
 }
 
 static const char *model_path(const glp_bench_options *o, char *tmp,
@@ -196,8 +276,8 @@ int main(int argc, char **argv) {
     pan_status st = glp_bench_run(&o, c, m, rows, &n);
     if (st != PAN_OK)
         fprintf(stderr, "pan-bench-glp: %s\n", pan_error_message());
-    if (st == PAN_OK && o.torch) run_torch(&o, path, rows, n);
-    if (st == PAN_OK) print_rows(rows, n);
+    if (st == PAN_OK) run_torch(&o, path, rows, n);
+    if (st == PAN_OK) print_rows(&o, rows, n);
     if (st == PAN_OK) csv_rows(&o, rows, n);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

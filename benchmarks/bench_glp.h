@@ -18,18 +18,22 @@
 #include "core/model/model.h"
 
 typedef struct glp_bench_options {
-    const char *checkpoint, *backend, *python;
+    const char *checkpoint, *backend;
     int threads, reps, warmup;
     bool torch;
-    bench_csv *csv; /* --csv rows (bench.h), or NULL */
+    bench_peers peers; /* the PyTorch peers (bench.h) */
+    bench_csv *csv;    /* --csv rows (bench.h), or NULL */
 } glp_bench_options;
 
 typedef struct glp_row {
     const char *name;   /* env_step, latent_step, rollout, decoder */
     int batch;          /* envs (forks for rollout) */
-    double c_us, torch_us;
-    bool have_torch;
+    double c_us;
     const char *target;
+    /* per peer (index into glp_bench_options.peers): */
+    bool have[BENCH_MAX_PEERS];
+    double torch_us[BENCH_MAX_PEERS];  /* median */
+    double warmup_ms[BENCH_MAX_PEERS]; /* untimed set-up and warm-up reps */
 } glp_row;
 
 pan_status glp_bench_run(const glp_bench_options *o, pan_compute *c,

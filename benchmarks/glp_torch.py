@@ -5,8 +5,13 @@ Loads a pan checkpoint into the twin (tests/reference/model_twin.py) in
 float32 and times, with torch.set_num_threads(--threads), the workloads
 pan-bench-glp times in C, each batched as a fair PyTorch implementation
 would run it: one forward for the whole batch, no Python loop over envs
-around a model call (the twin's backbone_step still builds each env's round
-embeddings in Python, as backbone_torch.py times it).
+around a model call (the backbone step, backbone_torch.BackboneStep, still
+builds each env's round embeddings in Python, as backbone_torch.py times it).
+With --compile the model's tensor functions run through torch.compile
+(inductor on the CPU; benchmarks/torch_peer.py): the backbone step's core,
+the decoder forward (all but its tiny time embedding), the VAE decode and
+the re-encoding (VAE encode + ViT); each is checked against its eager self
+on the first call of every input signature.
 
 Cases (--cases, default all four):
   env_step     one GLP env step (docs/swin_dpm.md "The GLP step loop") for B
@@ -57,27 +62,36 @@ otherwise.
 Usage:
   glp_torch.py --checkpoint FILE [--threads 2] [--batch 1,16] [--reps 10]
                [--warmup 2] [--cases env_step,latent_step,rollout,decoder]
-Prints a self-check line, then one line per case:
+               [--compile]
+Prints a peer line (torch_peer.py), a self-check line, then one line per
+case (S = the common fields: median_us=M p10_us=A p90_us=B reps=R
+warmup_ms=W, W the case's untimed set-up and warm-up reps, where a
+--compile peer compiles):
+  peer torch=V python=P compile=inductor|off omp_wait_policy=W
   check batched_sampler=ok max_rel_err=E
-  case name=env_step batch=B median_us=M p10_us=A p90_us=B reps=R
-       backbone_us=.. dpm_us=.. vae_decode_us=.. reencode_us=..   (one line)
-  case name=latent_step batch=B median_us=M p10_us=A p90_us=B reps=R
-  case name=rollout forks=64 steps=8 median_us=M p10_us=A p90_us=B reps=R steps_per_s=S
-  case name=decoder batch=16 frames=2K+1 median_us=M p10_us=A p90_us=B reps=R
-Exit 0 ok, 1 on error (self-check mismatch included), 2 without torch.
+  case name=env_step batch=B S backbone_us=.. dpm_us=.. vae_decode_us=..
+       reencode_us=..                                              (one line)
+  case name=latent_step batch=B S
+  case name=rollout forks=64 steps=8 S steps_per_s=..
+  case name=decoder batch=16 frames=2K+1 S
+  check compiled_vs_eager=ok shapes=N max_nmse=E                (--compile)
+A case that fails prints `fail case=NAME,batch=B error=...` and the others
+still run; a failed self-check prints `fail case=check ...` and ends the
+run (its figures would not be the model's). Exit 0 ok, 1 on any failure,
+2 without torch.
 
 Repetitions: the expensive cases (env_step at B > 1, rollout and decoder)
 run min(--reps, 3) timed repetitions after min(--warmup, 1) warm-ups, so
 that the default run stays near 3 minutes on 2 cores (env_step at B = 16 is
 several seconds per step, the rollout a few); the reps= field of each line
-says how many ran.
-Threads: torch.set_num_threads(--threads), and OpenBLAS (Debian's torch
-runs its GEMMs on OpenBLAS's own pthreads) gets --threads too through
-OPENBLAS_NUM_THREADS unless that is set. OMP_WAIT_POLICY defaults to
-PASSIVE, as in backbone_torch.py: without it torch's spinning OpenMP
-threads fight OpenBLAS's over the 2 cores (a batch-16 decoder forward took
-2.6-4.8 s instead of 1.1-1.2 s). With it, --threads 2 and one OpenMP
-thread time the same within 10 %.
+says how many ran. A --compile peer runs at least one warm-up rep of every
+case, and a case that compiles during its timed reps fails.
+Threads: torch.set_num_threads(--threads), OPENBLAS_NUM_THREADS and
+OMP_WAIT_POLICY as torch_peer.prepare sets them: for Debian's torch
+PASSIVE (its spinning OpenMP threads fight OpenBLAS's over the 2 cores: a
+batch-16 decoder forward took 2.6-4.8 s instead of 1.1-1.2 s; with it,
+--threads 2 and one OpenMP thread time the same within 10 %), for torch 2.x
+ACTIVE.
 """
 import argparse
 import copy
@@ -85,29 +99,17 @@ import os
 import sys
 import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP
-if __name__ == "__main__":  # OpenBLAS reads its thread count when torch loads it
-    _threads = "2"
-    for _i, _arg in enumerate(sys.argv[1:], 1):
-        if _arg == "--threads" and _i + 1 < len(sys.argv):
-            _threads = sys.argv[_i + 1]
-        elif _arg.startswith("--threads="):
-            _threads = _arg[len("--threads="):]
-    if _threads.isdigit() and int(_threads) >= 1:  # else main() reports it
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", _threads)
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError as error:
-    sys.stderr.write("glp_torch.py: cannot import torch with %s (%s).\n"
-                     "Install Debian's PyTorch: apt-get install python3-torch\n"
-                     % (sys.executable, error))
-    sys.exit(2)
-
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 sys.path.insert(0, HERE)
-import backbone_torch  # noqa: E402  (quantile, snapshot, restore, ACTION)
+import torch_peer  # noqa: E402
+
+if __name__ == "__main__":
+    torch_peer.prepare(sys.argv[1:])  # before torch loads OpenMP and OpenBLAS
+torch = torch_peer.import_torch("glp_torch.py")
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
+import backbone_torch  # noqa: E402  (BackboneStep, quantile, snapshot, restore, ACTION)
 import decoder_twin  # noqa: E402
 import glp_env_twin  # noqa: E402
 import model_twin  # noqa: E402
@@ -119,10 +121,8 @@ DECODER_BATCH = 16
 BIG_REPS, BIG_WARMUP = 3, 1
 ATTENTION_TILE = 1 << 18  # floats of attention scores per group (1 MB)
 f32 = decoder_twin.f32
-
-
-class CheckFailed(RuntimeError):
-    pass
+CheckFailed = torch_peer.CheckFailed
+EAGER = torch_peer.Compiler(torch, False)
 
 
 # ---- the batched decoder forward ---------------------------------------------
@@ -180,13 +180,16 @@ class BatchedDecoder:
     """decoder_twin.Decoder's forward, batched over envs. Conditions are
     given per condition index as segments [(batch slice, state (b, Q, d),
     tokens E (b, m+1, d))], every env of a segment with the same action
-    length (the benchmark's actions are all 40 bytes)."""
+    length (the benchmark's actions are all 40 bytes). All of the forward
+    but the time embedding (n rows) runs in core, which a compiler may
+    compile."""
 
-    def __init__(self, decoder, embed):
+    def __init__(self, decoder, embed, compiler=EAGER):
         self.dec, self.embed = decoder, embed
         self.qkv = [(torch.cat([b.attn.q.weight, b.attn.k.weight, b.attn.v.weight]),
                      torch.cat([b.attn.q.bias, b.attn.k.bias, b.attn.v.bias]))
                     for b in decoder.blocks]                          # (3D, D), (3D)
+        self.core = compiler.wrap(self._core, "decoder forward")
 
     def null_tokens(self, batch):
         """The null condition's (state (B, Q, d), E (B, 1, d))."""
@@ -209,15 +212,21 @@ class BatchedDecoder:
         """latents (B, n, z, h, w) with frames ordered by block; sigma, slot,
         block, cond (n,) lists (cond -1 none, else an index into
         conditions); returns the velocity of frames out_from.. (B, n', z, h, w)."""
+        if sorted(block) != list(block):
+            raise ValueError("BatchedDecoder: frames must be ordered by block")
+        dec = self.dec
+        dtype = dec.patch_embed.weight.dtype
+        c = F.silu(dec.time_mlp(dec.time_embedding(sigma, dtype)))    # (n, D)
+        return self.core(latents, c, tuple(slot), tuple(block), tuple(cond), conditions,
+                         out_from)
+
+    def _core(self, latents, c, slot, block, cond, conditions, out_from):
         dec = self.dec
         z, h, w = latents.shape[2:]                                   # latents (B, n, z, h, w)
         x = (dec.patch_embed(dec.patchify(latents)) + dec.pos_embed +
              dec.frame_embed[torch.tensor(slot, dtype=torch.long)][:, None, :])
         dim = x.shape[3]                                              # x (B, n, Tf, D)
-        c = F.silu(dec.time_mlp(dec.time_embedding(sigma, x.dtype)))  # (n, D)
         levels = [(f0, f1) for _, f0, f1 in spans_of(block)]
-        if sorted(block) != list(block):
-            raise ValueError("BatchedDecoder: frames must be ordered by block")
         cond_runs = [(ci, f0, f1) for ci, f0, f1 in spans_of(cond) if ci >= 0]
         for module, (w_qkv, b_qkv) in zip(dec.blocks, self.qkv):
             x = self.block(module, w_qkv, b_qkv, x, c, levels, cond_runs, conditions)
@@ -254,13 +263,13 @@ class BatchedDecoder:
 
 class BatchedSampler:
     """pan's no-lag Swin-DPM cycle (docs/swin_dpm.md) for B envs at once, in
-    the decoder's dtype. reset(first (B, z, h, w), eps); step(states (B, Q,
+    the decoder's dtype, on a BatchedDecoder `net`. reset(first (B, z, h, w), eps); step(states (B, Q,
     d), actions, x0 (B, K, z, h, w), eps (B, z, h, w)) -> chunk latents (B,
     K, z, h, w). snapshot()/restore() save and put back the window state."""
 
-    def __init__(self, decoder, embed, cfg, cfg_scale=None):
+    def __init__(self, net, cfg, cfg_scale=None):
         dec = cfg["decoder"]
-        self.net = BatchedDecoder(decoder, embed)
+        self.net = net
         self.k, self.steps = cfg["frame"]["chunk_frames"], dec["steps"]
         self.cond_noise = dec["cond_noise"]
         self.scale = f32(dec["cfg_scale"] if cfg_scale is None else cfg_scale)
@@ -328,9 +337,12 @@ def relative_error(a, b):
     return float((a.double() - b.double()).norm() / b.double().norm().clamp_min(1e-30))
 
 
-def check_sampler(decoder, embed, cfg, scale, label, tolerance=1e-5):
-    """Batched sampler at B = 2 against decoder_twin.SwinSampler per env (same
-    Rng draws): first step after reset, then a steady-state step."""
+def check_sampler(model, decoder, net, label, tolerance=1e-5):
+    """Batched sampler on `net` at B = 2 against decoder_twin.SwinSampler on
+    `decoder` per env (same Rng draws): first step after reset, then a
+    steady-state step."""
+    cfg = model.cfg
+    scale = f32(cfg["decoder"]["cfg_scale"])
     k, shape = cfg["frame"]["chunk_frames"], latent_shape(cfg)   # shape (z, h, w)
     q, d = cfg["backbone"]["queries"], cfg["backbone"]["dim"]
     gen = torch.Generator().manual_seed(7)
@@ -340,10 +352,10 @@ def check_sampler(decoder, embed, cfg, scale, label, tolerance=1e-5):
     states = [torch.randn(2, q, d, generator=gen) for _ in actions]
     singles = []
     for b in range(2):
-        s = decoder_twin.SwinSampler(decoder, embed, cfg, scale)
+        s = decoder_twin.SwinSampler(decoder, net.embed, cfg, scale)
         s.reset(firsts[b], seed=100 + b)
         singles.append(s)
-    batched = BatchedSampler(decoder, embed, cfg, scale)
+    batched = BatchedSampler(net, cfg, scale)
     rngs = [decoder_twin.Rng(100 + b) for b in range(2)]
     draw = lambda shape: torch.stack([r.normals(shape) for r in rngs]).float()  # noqa: E731
     batched.reset(firsts, draw(shape))
@@ -363,21 +375,35 @@ def check_sampler(decoder, embed, cfg, scale, label, tolerance=1e-5):
     return worst
 
 
-def self_check(pm):
+def self_check(model):
     """check_sampler with the checkpoint's weights and with random ones, at
-    the checkpoint's cfg_scale (the one the cases time)."""
-    cfg = pm.cfg
-    scale = f32(cfg["decoder"]["cfg_scale"])
+    the checkpoint's cfg_scale (the one the cases time), through the peer's
+    decoder forward (compiled with --compile)."""
+    cfg = model.cfg
     random_pm = model_twin.PanModel(cfg)
     model_twin.randomize(random_pm, torch.Generator().manual_seed(3))
     random_pm.eval()
-    return max(check_sampler(pm.decoder, pm.model.embed_tokens.weight, cfg, scale,
-                             "checkpoint"),
-               check_sampler(random_pm.decoder, random_pm.model.embed_tokens.weight,
-                             cfg, scale, "random"))
+    random_net = BatchedDecoder(random_pm.decoder, random_pm.model.embed_tokens.weight,
+                                model.compiler)
+    return max(check_sampler(model, model.pm.decoder, model.net, "checkpoint"),
+               check_sampler(model, random_pm.decoder, random_net, "random"))
 
 
 # ---- cases -------------------------------------------------------------------
+
+class Model:
+    """The twin's parts as the cases run them, eager or compiled: the
+    backbone step, the batched decoder, the VAE decode and the re-encoding
+    of frames (VAE encode + ViT)."""
+
+    def __init__(self, pm, compiler):
+        self.pm, self.cfg, self.compiler = pm, pm.cfg, compiler
+        self.step = backbone_torch.BackboneStep(pm, compiler)
+        self.net = BatchedDecoder(pm.decoder, pm.model.embed_tokens.weight, compiler)
+        self.decode = compiler.wrap(pm.vae.decode, "VAE decode")
+        self.reencode = compiler.wrap(lambda images: pm.encoder(pm.vae.encode(images)),
+                                      "re-encoding")
+
 
 def latent_shape(cfg):
     levels = len(cfg["vae"]["channel_mult"])
@@ -385,45 +411,57 @@ def latent_shape(cfg):
             cfg["frame"]["width"] // 2 ** (levels - 1))
 
 
-def prefill(pm, cache, slots, generator):
+def prefill(model, cache, slots, generator):
     """HISTORY rounds in every slot, as pan-bench-glp's reset and latent
     steps leave them: round 0 S tokens, later rounds Q; random state
     tokens, the ACTION."""
-    cfg = pm.cfg
+    cfg = model.cfg
     d, q = cfg["backbone"]["dim"], cfg["backbone"]["queries"]
     s = model_twin.state_tokens(cfg)
     for r in range(HISTORY):
         n = s if r == 0 else q
-        model_twin.backbone_step(pm, cache, [(slot, torch.randn(n, d, generator=generator),
-                                              ACTION) for slot in slots])
+        model.step(cache, [(slot, torch.randn(n, d, generator=generator), ACTION)
+                           for slot in slots])
 
 
-def timed_parts(reps, warmup, body):
-    """body() -> {part: us} (it times itself); {part: [us of each timed rep]}."""
-    parts = {}
+def timed_parts(model, start, reps, warmup, body):
+    """body() -> {part: us} (it times itself); ({part: [us of each timed
+    rep]}, the ms from `start` (the case's perf_counter at its set-up) to
+    the first timed rep). With compile: at least one warm-up rep, and
+    nothing may compile during the timed ones."""
+    compiler = model.compiler
+    if compiler.enabled:
+        warmup = max(warmup, 1)
+    parts, warm_ms = {}, None
     for rep in range(warmup + reps):
+        if rep == warmup:
+            warm_ms, frames = (time.perf_counter() - start) * 1e3, compiler.frames()
         part = body()
         if rep >= warmup:
             for key, value in part.items():
                 parts.setdefault(key, []).append(value)
-    return parts
+    if compiler.frames() != frames:
+        raise RuntimeError("torch.compile compiled during the timed reps (%d frames)"
+                           % (compiler.frames() - frames))
+    return parts, warm_ms
 
 
-def stats(times):
+def stats(times, warm_ms):
     q = backbone_torch.quantile
-    return "median_us=%.1f p10_us=%.1f p90_us=%.1f reps=%d" % (
-        q(times, 0.5), q(times, 0.1), q(times, 0.9), len(times))
+    return "median_us=%.1f p10_us=%.1f p90_us=%.1f reps=%d warmup_ms=%.1f" % (
+        q(times, 0.5), q(times, 0.1), q(times, 0.9), len(times), warm_ms)
 
 
-def case_env_step(pm, batch, reps, warmup):
-    cfg = pm.cfg
+def case_env_step(model, batch, reps, warmup):
+    start = time.perf_counter()
+    cfg = model.cfg
     d, q = cfg["backbone"]["dim"], cfg["backbone"]["queries"]
     k, shape = cfg["frame"]["chunk_frames"], latent_shape(cfg)
     s = model_twin.state_tokens(cfg)
     gen = torch.Generator().manual_seed(batch * 1000 + HISTORY)
     cache = model_twin.KVCache(cfg, batch, dtype=torch.float32)
-    prefill(pm, cache, range(batch), gen)
-    sampler = BatchedSampler(pm.decoder, pm.model.embed_tokens.weight, cfg)
+    prefill(model, cache, range(batch), gen)
+    sampler = BatchedSampler(model.net, cfg)
     actions = [ACTION] * batch
     sampler.reset(torch.randn((batch,) + shape, generator=gen),
                   torch.randn((batch,) + shape, generator=gen))
@@ -433,23 +471,22 @@ def case_env_step(pm, batch, reps, warmup):
     cache_snap, sampler_snap = backbone_torch.snapshot(cache), sampler.snapshot()
     timed = [(b, torch.randn(q + s, d, generator=gen), ACTION) for b in range(batch)]
     noise = torch.Generator().manual_seed(11)
-    vae, encoder = pm.vae, pm.encoder
 
     def body():
         backbone_torch.restore(cache, cache_snap)                         # untimed
         sampler.restore(sampler_snap)
         t0 = time.perf_counter()
-        predicted = model_twin.backbone_step(pm, cache, timed)            # (B, Q, d)
+        predicted = model.step(cache, timed)                              # (B, Q, d)
         t1 = time.perf_counter()
         x0 = torch.randn((batch, k) + shape, generator=noise)
         eps = torch.randn((batch,) + shape, generator=noise)
         chunk = sampler.step(predicted, actions, x0, eps)                 # (B, K, z, h, w)
         t2 = time.perf_counter()
         frames = glp_env_twin.images_to_frames(
-            vae.decode(chunk.reshape((batch * k,) + shape)))              # (B*K, H, W, 3)
+            model.decode(chunk.reshape((batch * k,) + shape)))            # (B*K, H, W, 3)
         t3 = time.perf_counter()
         last = frames.view((batch, k) + tuple(frames.shape[1:]))[:, -1]  # (B, H, W, 3)
-        seen = encoder(vae.encode(glp_env_twin.frames_to_images(last, torch.float32)))
+        seen = model.reencode(glp_env_twin.frames_to_images(last, torch.float32))
         state = torch.cat([predicted, seen], 1)                           # (B, Q+S, d)
         t4 = time.perf_counter()
         if not torch.isfinite(state).all():
@@ -458,33 +495,35 @@ def case_env_step(pm, batch, reps, warmup):
                 "vae_decode": (t3 - t2) * 1e6, "reencode": (t4 - t3) * 1e6,
                 "step": (t4 - t0) * 1e6}
 
-    parts = timed_parts(reps, warmup, body)
+    parts, warm_ms = timed_parts(model, start, reps, warmup, body)
     med = lambda key: backbone_torch.quantile(parts[key], 0.5)  # noqa: E731
     return ("case name=env_step batch=%d %s backbone_us=%.1f dpm_us=%.1f "
             "vae_decode_us=%.1f reencode_us=%.1f"
-            % (batch, stats(parts["step"]), med("backbone"), med("dpm"),
+            % (batch, stats(parts["step"], warm_ms), med("backbone"), med("dpm"),
                med("vae_decode"), med("reencode")))
 
 
-def case_latent_step(pm, batch, reps, warmup):
-    cfg = pm.cfg
+def case_latent_step(model, batch, reps, warmup):
+    start = time.perf_counter()
+    cfg = model.cfg
     d, q = cfg["backbone"]["dim"], cfg["backbone"]["queries"]
     gen = torch.Generator().manual_seed(batch * 1000 + HISTORY + 1)
     cache = model_twin.KVCache(cfg, batch, dtype=torch.float32)
-    prefill(pm, cache, range(batch), gen)
+    prefill(model, cache, range(batch), gen)
     snap = backbone_torch.snapshot(cache)
     timed = [(b, torch.randn(q, d, generator=gen), ACTION) for b in range(batch)]
-    times = []
-    for rep in range(warmup + reps):
+
+    def body():
         backbone_torch.restore(cache, snap)
         t0 = time.perf_counter()
-        out = model_twin.backbone_step(pm, cache, timed)                  # (B, Q, d)
+        out = model.step(cache, timed)                                    # (B, Q, d)
         elapsed = (time.perf_counter() - t0) * 1e6
         if not torch.isfinite(out).all():
             raise RuntimeError("latent_step: non-finite ŝ")
-        if rep >= warmup:
-            times.append(elapsed)
-    return "case name=latent_step batch=%d %s" % (batch, stats(times))
+        return {"step": elapsed}
+
+    parts, warm_ms = timed_parts(model, start, reps, warmup, body)
+    return "case name=latent_step batch=%d %s" % (batch, stats(parts["step"], warm_ms))
 
 
 def fork(cache, source, targets):
@@ -501,66 +540,72 @@ def fork(cache, source, targets):
         cache.live_rounds[t] = copy.deepcopy(cache.live_rounds[source])
 
 
-def case_rollout(pm, reps, warmup):
-    cfg = pm.cfg
+def case_rollout(model, reps, warmup):
+    start = time.perf_counter()
+    cfg = model.cfg
     d, q = cfg["backbone"]["dim"], cfg["backbone"]["queries"]
     gen = torch.Generator().manual_seed(64064)
     source = FORKS                             # the env; its forks: slots 0..63
     cache = model_twin.KVCache(cfg, FORKS + 1, dtype=torch.float32)
-    prefill(pm, cache, [source], gen)
+    prefill(model, cache, [source], gen)
     snap = backbone_torch.snapshot(cache)
     first = torch.randn(q, d, generator=gen)   # the env's current ŝ
     # check (untimed): a fork steps exactly like its source
     fork(cache, source, range(FORKS))
-    forks = model_twin.backbone_step(pm, cache, [(b, first, ACTION) for b in range(FORKS)])
-    alone = model_twin.backbone_step(pm, cache, [(source, first, ACTION)])
+    forks = model.step(cache, [(b, first, ACTION) for b in range(FORKS)])
+    alone = model.step(cache, [(source, first, ACTION)])
     err = relative_error(forks, alone.expand_as(forks))
     if not err <= 1e-5:
         raise CheckFailed("rollout: forks step differently from their source "
                           "(%.3g relative, bound 1e-5)" % err)
-    times = []
-    for rep in range(warmup + reps):
+
+    def body():
         backbone_torch.restore(cache, snap)
         t0 = time.perf_counter()
         fork(cache, source, range(FORKS))
         states = first[None].expand(FORKS, q, d)
         for _ in range(ROLLOUT_STEPS):
-            states = model_twin.backbone_step(
-                pm, cache, [(b, states[b], ACTION) for b in range(FORKS)])  # (64, Q, d)
+            states = model.step(cache, [(b, states[b], ACTION)
+                                        for b in range(FORKS)])              # (64, Q, d)
         elapsed = (time.perf_counter() - t0) * 1e6
         if not torch.isfinite(states).all():
             raise RuntimeError("rollout: non-finite ŝ")
-        if rep >= warmup:
-            times.append(elapsed)
-    median = backbone_torch.quantile(times, 0.5)
+        return {"step": elapsed}
+
+    parts, warm_ms = timed_parts(model, start, reps, warmup, body)
+    median = backbone_torch.quantile(parts["step"], 0.5)
     return ("case name=rollout forks=%d steps=%d %s steps_per_s=%.1f"
-            % (FORKS, ROLLOUT_STEPS, stats(times), FORKS * ROLLOUT_STEPS / (median * 1e-6)))
+            % (FORKS, ROLLOUT_STEPS, stats(parts["step"], warm_ms),
+               FORKS * ROLLOUT_STEPS / (median * 1e-6)))
 
 
-def case_decoder(pm, reps, warmup):
-    cfg = pm.cfg
+def case_decoder(model, reps, warmup):
+    start = time.perf_counter()
+    cfg = model.cfg
     d, q = cfg["backbone"]["dim"], cfg["backbone"]["queries"]
     k, shape = cfg["frame"]["chunk_frames"], latent_shape(cfg)
     half, sig = cfg["decoder"]["steps"] // 2, decoder_twin.schedule(cfg)
     cn = f32(cfg["decoder"]["cond_noise"])
     gen = torch.Generator().manual_seed(16)
     batch = DECODER_BATCH
-    net = BatchedDecoder(pm.decoder, pm.model.embed_tokens.weight)
+    net = model.net
     window = torch.randn((batch, 2 * k + 1) + shape, generator=gen)
     segs = [[(slice(0, batch),) + net.tokens(torch.randn(batch, q, d, generator=gen),
                                              [ACTION] * batch)] for _ in range(2)]
     args = ([cn] + [sig[half]] * k + [sig[0]] * k, list(range(2 * k + 1)),
             [0] + [1] * k + [2] * k, [-1] + [0] * k + [1] * k, segs, 1 + k)
-    times = []
-    for rep in range(warmup + reps):
+
+    def body():
         t0 = time.perf_counter()
         v = net.forward(window, *args)
         elapsed = (time.perf_counter() - t0) * 1e6
         if not torch.isfinite(v).all():
             raise RuntimeError("decoder: non-finite velocity")
-        if rep >= warmup:
-            times.append(elapsed)
-    return "case name=decoder batch=%d frames=%d %s" % (batch, 2 * k + 1, stats(times))
+        return {"step": elapsed}
+
+    parts, warm_ms = timed_parts(model, start, reps, warmup, body)
+    return "case name=decoder batch=%d frames=%d %s" % (batch, 2 * k + 1,
+                                                        stats(parts["step"], warm_ms))
 
 
 # ---- main ----------------------------------------------------------------------
@@ -577,6 +622,8 @@ def main(argv):
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--compile", action="store_true",
+                        help="the model's tensor functions through torch.compile (inductor)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help: 0; a bad option: 1 (2 means no torch)
@@ -590,30 +637,58 @@ def main(argv):
                                                       args.reps, args.warmup, args.threads))
         return 1
     torch.set_num_threads(args.threads)
+    try:
+        compiler = torch_peer.Compiler(torch, args.compile)
+    except RuntimeError as error:
+        print("peer torch=%s python=%s compile=unavailable" % (torch.__version__,
+                                                              sys.executable))
+        torch_peer.fail_line("all", error)
+        return 1
+    print(torch_peer.peer_line(torch, compiler), flush=True)
     big_reps, big_warmup = min(args.reps, BIG_REPS), min(args.warmup, BIG_WARMUP)
     try:
         pm, _ = model_twin.load_checkpoint(args.checkpoint, dtype=torch.float32)
-        pm.eval()
-        with torch.inference_mode():
-            if "env_step" in cases or "decoder" in cases:
-                worst = self_check(pm)
-                print("check batched_sampler=ok max_rel_err=%.3g" % worst, flush=True)
-            if "env_step" in cases:
-                for batch in backbone_torch.ints(args.batch):
-                    big = batch > 1
-                    print(case_env_step(pm, batch, big_reps if big else args.reps,
-                                        big_warmup if big else args.warmup), flush=True)
-            if "latent_step" in cases:
-                for batch in backbone_torch.ints(args.batch):
-                    print(case_latent_step(pm, batch, args.reps, args.warmup), flush=True)
-            if "rollout" in cases:
-                print(case_rollout(pm, big_reps, big_warmup), flush=True)
-            if "decoder" in cases:
-                print(case_decoder(pm, big_reps, big_warmup), flush=True)
-    except (CheckFailed, RuntimeError, ValueError, OSError, KeyError) as error:
-        sys.stderr.write("glp_torch.py: %s\n" % error)
+    except (OSError, ValueError, KeyError) as error:
+        torch_peer.fail_line("all", error)
         return 1
-    return 0
+    pm.eval()
+    model = Model(pm, compiler)
+    runs = []
+    if "env_step" in cases:
+        for batch in backbone_torch.ints(args.batch):
+            big = batch > 1
+            runs.append(("env_step,batch=%d" % batch, case_env_step,
+                         (batch, big_reps if big else args.reps,
+                          big_warmup if big else args.warmup)))
+    if "latent_step" in cases:
+        for batch in backbone_torch.ints(args.batch):
+            runs.append(("latent_step,batch=%d" % batch, case_latent_step,
+                         (batch, args.reps, args.warmup)))
+    if "rollout" in cases:
+        runs.append(("rollout,forks=%d" % FORKS, case_rollout, (big_reps, big_warmup)))
+    if "decoder" in cases:
+        runs.append(("decoder,batch=%d" % DECODER_BATCH, case_decoder,
+                     (big_reps, big_warmup)))
+    failed = False
+    with torch.inference_mode():
+        if "env_step" in cases or "decoder" in cases:
+            try:
+                start = time.perf_counter()
+                worst = self_check(model)
+                print("check batched_sampler=ok max_rel_err=%.3g time_ms=%.1f"
+                      % (worst, (time.perf_counter() - start) * 1e3), flush=True)
+            except Exception as error:  # noqa: BLE001  (a compile failure too)
+                torch_peer.fail_line("check", error)
+                return 1
+        for name, run, run_args in runs:
+            try:
+                print(run(model, *run_args), flush=True)
+            except Exception as error:  # noqa: BLE001  (reported, the rest runs)
+                torch_peer.fail_line(name, error)
+                failed = True
+    if compiler.check_line():
+        print(compiler.check_line(), flush=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
