@@ -5,14 +5,17 @@ scripts/bench.sh runs it).
 
   bench_all.py [--model FILE] [--out DIR] [--quick] [--only LIST] [--skip LIST]
                [--threads N] [--build-dir DIR] [--no-build] [--no-pictures]
-               [--timeout S] [--python PATH] [--list]
+               [--timeout S] [--python PATH] [--peer NAME=PYTHON[:compile] ...]
+               [--list]
 
 Builds what it needs (cmake --build), runs the performance benchmarks and
 `pan-eval --quick` on the model and on the true world (suites.py), keeps
 every raw output verbatim in OUT/raw/, and writes OUT/bench.md, bench.csv
 and bench.json with a header naming the date, commit, machine, libraries,
-threads, load average and model (writers.py). Without --model the model is
-a fresh pan-init checkpoint (default config, seed 1): UNTRAINED. A
+threads, load average, model and PyTorch peers (peers.py: Debian's torch,
+and the venv's current torch eager and compiled) (writers.py). Without
+--model the model is a fresh pan-init checkpoint (default config, seed 1):
+UNTRAINED. A
 benchmark that fails, times out or is missing is recorded as failed with
 its stderr and the others still run; the exit status is then 1 (2 on a
 usage error). Standard library only.
@@ -27,6 +30,7 @@ import time
 
 import checkpoint
 import machine
+import peers
 import runner
 import suites
 import writers
@@ -59,7 +63,11 @@ def parse_args(argv):
     p.add_argument("--timeout", type=int, default=3600,
                    help="seconds per benchmark before it is stopped (default 3600)")
     p.add_argument("--python", default="/usr/bin/python3",
-                   help="interpreter of the PyTorch peers (default /usr/bin/python3)")
+                   help="interpreter of the debian peer (default /usr/bin/python3)")
+    p.add_argument("--peer", action="append", default=[], metavar="NAME=PYTHON[:compile]",
+                   help="a PyTorch peer of backbone and glp (repeatable; replaces the "
+                        "default peers: debian, and the venv's eager and compile when "
+                        "its torch is >= 2)")
     p.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = p.parse_args(argv)
     names = lambda s: [x for x in (s or "").split(",") if x]  # noqa: E731
@@ -72,6 +80,12 @@ def parse_args(argv):
         p.error("--threads must be >= 1")
     if args.model and not os.path.isfile(args.model):
         p.error("--model %s: no such file" % args.model)
+    try:
+        args.peers = [peers.parse(spec) for spec in args.peer]
+    except ValueError as error:
+        p.error(str(error))
+    if len({x["name"] for x in args.peers}) != len(args.peers):
+        p.error("--peer: the names must differ")
     args.build_dir = os.path.abspath(args.build_dir)
     return args
 
@@ -141,12 +155,18 @@ def run_suite(suite, args, ctx, model_why):
             os.path.join(ctx.out_dir, suite.name, "report.json"))
     for row in rows:
         row["benchmark"] = suite.name
-        row["peer"] = suite.peer if row.get("peer_value") is not None else None
+        if not row.get("peer"):
+            row["peer"] = suite.peer if row.get("peer_value") is not None else None
         v, pv = row.get("value"), row.get("peer_value")
         row["ratio"] = pv / v if v and pv is not None else None
-    if suite.peer and rec["status"] == "ok" and not any(r["peer"] for r in rows):
-        rec["warning"] = "no %s figures (is torch importable by %s? see raw/%s)" % (
-            suite.peer, args.python, rec["stderr"] or rec["raw"])
+    if suite.peer and rec["status"] == "ok":
+        failed = ["%s (%s)" % (r["peer"], r["note"]) for r in rows
+                  if r["case"] == "peer" and r["metric"] == "ok" and r["value"] == 0]
+        if not any(r["peer_value"] is not None for r in rows):
+            failed.insert(0, "no %s figures at all (see raw/%s)" % (
+                suite.peer, rec["stderr"] or rec["raw"]))
+        if failed:
+            rec["warning"] = "; ".join(failed)
     return rec, rows
 
 
@@ -168,7 +188,16 @@ def main(argv):
         print("bench: nothing selected", file=sys.stderr)
         return 2
     start = time.monotonic()
-    header = machine.header(SOURCE_DIR, args.build_dir, args.python, args.threads)
+    peer_note = None
+    if not any(s.peer for s in chosen):
+        args.peers, peer_note = [], "no benchmark with PyTorch peers selected"
+    elif not args.peers:
+        args.peers, peer_note = peers.defaults(SOURCE_DIR, args.python)
+    header = machine.header(SOURCE_DIR, args.build_dir,
+                            args.peers[0]["python"] if args.peers else args.python,
+                            args.threads)
+    header["peers"] = peers.describe(args.peers)
+    header["peers_note"] = peer_note
     header["quick"] = args.quick
     header["command"] = shlex.join([os.path.relpath(sys.argv[0], SOURCE_DIR)] + argv)
     stamp = header["date_utc"][:19].replace("-", "").replace(":", "").replace(" ", "-")
@@ -177,7 +206,8 @@ def main(argv):
     raw_dir = os.path.join(out_dir, "raw")
     os.makedirs(raw_dir, exist_ok=True)
     ctx = suites.Context(SOURCE_DIR, args.build_dir, out_dir, raw_dir, args.threads,
-                         args.quick, args.python, pictures=not args.no_pictures)
+                         args.quick, [x["spec"] for x in args.peers],
+                         pictures=not args.no_pictures)
     runs, rows = [], []
     document = {"format": writers.FORMAT, "header": header, "runs": runs, "rows": rows}
     say("writing %s" % out_dir)

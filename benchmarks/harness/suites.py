@@ -31,7 +31,7 @@ class Context:
     raw_dir: str
     threads: int
     quick: bool
-    python: str
+    peers: list               # NAME=PYTHON[:compile] of backbone's and glp's peers
     model: str = None         # checkpoint path for glp and eval-model
     pictures: bool = True     # pan-eval's PNG/GIF strips and plot
 
@@ -43,7 +43,8 @@ class Suite:
     targets: list
     argv: object              # Context -> list of str
     rows: object              # (Suite, Context) -> list of row dicts
-    peer: str = None          # whose figure the peer_value column holds
+    peer: str = None          # whose figure the peer_value column holds, when the
+                              # row's own peer column is empty
     uses_model: bool = False
     about: str = ""
 
@@ -69,8 +70,9 @@ def csv_rows(suite, ctx):
     """Rows of a benchmark's --csv file (bench.h's columns)."""
     with open(_csv_path(ctx, suite.name), newline="") as f:
         return [{"case": r["case"], "metric": r["metric"], "value": _number(r["value"]),
-                 "unit": r["unit"], "peer_value": _number(r["peer_value"]),
-                 "note": r["note"]} for r in csv.DictReader(f)]
+                 "unit": r["unit"], "peer": r.get("peer") or None,
+                 "peer_value": _number(r["peer_value"]), "note": r["note"]}
+                for r in csv.DictReader(f)]
 
 
 def _eval_dir(ctx, name):
@@ -97,16 +99,19 @@ def _ops(ctx):
     return argv + (["--quick"] if ctx.quick else [])
 
 
+def _peers(ctx):
+    return [a for spec in ctx.peers for a in ("--peer", spec)] or ["--no-torch"]
+
+
 def _backbone(ctx):
     argv = [_bin(ctx, "benchmarks", "pan-bench-backbone"), "--threads", str(ctx.threads),
-            "--python", ctx.python, "--csv", _csv_path(ctx, "backbone")]
+            *_peers(ctx), "--csv", _csv_path(ctx, "backbone")]
     return argv + (["--reps", "5", "--warmup", "1"] if ctx.quick else [])
 
 
 def _glp(ctx):
     argv = [_bin(ctx, "benchmarks", "pan-bench-glp"), "--threads", str(ctx.threads),
-            "--python", ctx.python, "--checkpoint", ctx.model,
-            "--csv", _csv_path(ctx, "glp")]
+            *_peers(ctx), "--checkpoint", ctx.model, "--csv", _csv_path(ctx, "glp")]
     return argv + (["--reps", "3", "--warmup", "1"] if ctx.quick else [])
 
 

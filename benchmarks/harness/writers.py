@@ -15,6 +15,7 @@ import os
 
 import checkpoint
 import machine
+import peers
 
 FORMAT = "pan-bench 1"
 ROW_FIELDS = ["benchmark", "case", "metric", "value", "unit", "peer", "peer_value",
@@ -100,6 +101,51 @@ def _git(g):
     return text
 
 
+def _peers(h):
+    """The peers line: each peer's torch version, interpreter and mode."""
+    listed = h.get("peers")
+    if listed is None:  # a document from before the peers
+        return "torch %s (torch.__version__ under %s)" % (h.get("torch") or
+                                                          "not importable", h["python"])
+    text = "; ".join(peers.label(p) for p in listed) or "none"
+    if h.get("peers_note"):
+        text += " (%s)" % h["peers_note"]
+    return text
+
+
+def _peer_summary(rows):
+    """Per case of the rows with peers, for their main metric: C, each peer
+    (peer / C) and the fastest, as markdown lines; [] without peers."""
+    shown = [x for x in rows if x.get("peer") and x["peer_value"] is not None and
+             x["metric"] in ("step_median_ms", "median_ms")]
+    names = []
+    for x in shown:
+        if not x["peer"].startswith("fastest") and x["peer"] not in names:
+            names.append(x["peer"])
+    if not names:
+        return []
+    cases = []
+    for x in shown:
+        if (x["case"], x["metric"]) not in cases:
+            cases.append((x["case"], x["metric"]))
+    out = ["| case | C | " + " | ".join(names) + " | fastest / C |",
+           "|---|---|" + "---|" * (len(names) + 1)]
+    for case, metric in cases:
+        mine = {x["peer"]: x for x in shown if (x["case"], x["metric"]) == (case, metric)}
+        any_row = next(iter(mine.values()))
+        cells = [case, "%s %s" % (fmt(any_row["value"]), any_row["unit"])]
+        for n in names:
+            x = mine.get(n)
+            cells.append("%s (%.2fx)" % (fmt(x["peer_value"]), x["ratio"])
+                         if x and x.get("ratio") is not None else "-")
+        best = next((x for k, x in mine.items() if k.startswith("fastest")), None)
+        cells.append("**%.2fx** %s" % (best["ratio"], best["peer"].split(": ", 1)[-1])
+                     if best and best.get("ratio") is not None else "-")
+        out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return out + ["", "Peers in %s; (peer / C); fastest: the peer with the smallest "
+                  "figure." % any_row["unit"], ""]
+
+
 def _header_md(document):
     h = document["header"]
     m, b = h["machine"], h["build"]
@@ -111,8 +157,7 @@ def _header_md(document):
                                                     " ".join(m["isa"]) or "-",
                                                     m["hostname"]),
              "| libraries (dpkg) | %s |" % _libraries(h["libraries"]),
-             "| torch | %s (torch.__version__ under %s) |" % (
-                 h["torch"] or "not importable", h["python"]),
+             "| PyTorch peers | %s |" % _cell(_peers(h)),
              "| build | %s, %s, %s |" % (b["dir"], b["type"] or "type unknown",
                                          b.get("c_compiler_version") or "compiler unknown"),
              "| threads | %s |" % h["threads"],
@@ -152,19 +197,22 @@ def write_md(path, document, suites):
         rows = [x for x in document["rows"] if x["benchmark"] == r["name"]]
         if not rows:
             continue
-        peer = next((x["peer"] for x in rows if x.get("peer")), None)
+        peer = any(x.get("peer") for x in rows)
         out += ["", "## %s" % r["name"], ""]
         if about.get(r["name"]):
             out += [about[r["name"]] + ". Raw output: `raw/%s`." % r["raw"], ""]
+        if r.get("warning"):
+            out += ["Warning: %s" % _cell(r["warning"]), ""]
+        out += _peer_summary(rows)
         head = ["case", "metric", "value", "unit"]
         if peer:
-            head += [peer, "%s / C" % peer]
+            head += ["peer", "peer value", "peer / value"]
         out += ["| " + " | ".join(head + ["note"]) + " |",
                 "|" + "---|" * (len(head) + 1)]
         for x in rows:
             cells = [x["case"], x["metric"], fmt(x["value"]), x["unit"]]
             if peer:
-                cells += [fmt(x["peer_value"]),
+                cells += [x.get("peer") or "", fmt(x["peer_value"]),
                           "%.2fx" % x["ratio"] if x.get("ratio") is not None else "-"]
             out.append("| " + " | ".join(_cell(c) for c in cells + [x["note"] or ""]) + " |")
     failed = [r for r in document["runs"] if r["status"] != "ok"]
