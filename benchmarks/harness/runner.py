@@ -3,8 +3,10 @@ raw output.
 
 run() starts a command in its own process group with stdout going verbatim
 to raw/<name>.txt and stderr to raw/<name>.stderr.txt (removed when empty),
-measures its wall time and the load average before and after, and returns
-a record: status "ok" or "failed" (missing executable, non-zero exit,
+measures its wall time, the load average before and after, and the CPU
+time others used meanwhile (the machine's busy time from /proc/stat minus
+the benchmark's own, children included: the load average counts the
+benchmark itself, this does not), and returns a record: status "ok" or "failed" (missing executable, non-zero exit,
 timeout: the group is terminated, then killed), the exit code and the last
 lines of stderr.
 Nothing raises: a failure is data for the report, and the next benchmark
@@ -12,6 +14,7 @@ runs.
 """
 
 import os
+import resource
 import shlex
 import shutil
 import signal
@@ -30,6 +33,25 @@ def tail(path, lines=STDERR_TAIL):
     except OSError:
         return []
     return text[-lines:]
+
+
+def _busy_s():
+    """Seconds of busy CPU time of the whole machine (all cores) since boot,
+    or None without /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    user, nice, system, idle, iowait, irq, softirq = (int(x) for x in fields[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def _stop(p):
@@ -53,7 +75,7 @@ def run(name, argv, raw_dir, timeout, cwd=None, env=None):
               "exit_code": None, "wall_s": None, "raw": os.path.basename(out_path),
               "stderr": os.path.basename(err_path),
               "load_average_before": load_average(), "load_average_after": None,
-              "stderr_tail": [], "why": None}
+              "stderr_tail": [], "why": None, "others_cpu_share": None}
     if not (os.path.isfile(argv[0]) and os.access(argv[0], os.X_OK)):
         record["why"] = "executable not found: %s" % argv[0]
         with open(err_path, "w") as f:
@@ -61,6 +83,7 @@ def run(name, argv, raw_dir, timeout, cwd=None, env=None):
         record["stderr_tail"] = [record["why"]]
         return record
     start = time.monotonic()
+    busy0, mine0 = _busy_s(), _children_cpu_s()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         try:
             p = subprocess.Popen(argv, stdout=out, stderr=err, cwd=cwd, env=env,
@@ -81,6 +104,11 @@ def run(name, argv, raw_dir, timeout, cwd=None, env=None):
                 raise
     record["wall_s"] = round(time.monotonic() - start, 3)
     record["load_average_after"] = load_average()
+    busy1, mine1 = _busy_s(), _children_cpu_s()
+    if busy0 is not None and busy1 is not None and record["wall_s"] > 0:
+        others = max(0.0, (busy1 - busy0) - (mine1 - mine0))
+        record["others_cpu_share"] = round(others / (record["wall_s"] * (os.cpu_count() or 1)),
+                                           3)
     if record["exit_code"] == 0:
         record["status"] = "ok"
     elif record["why"] is None:

@@ -23,6 +23,7 @@ ROW_FIELDS = ["benchmark", "case", "metric", "value", "unit", "peer", "peer_valu
 CSV_FIELDS = ["date_utc", "commit", "dirty", "cpu", "threads", "load_1m_start",
               "model_sha256"] + ROW_FIELDS
 BUSY = 0.5  # 1-minute load per core above which a run is flagged as loaded
+BUSY_SHARE = 0.05  # others' share of the cores' time above which a run is flagged
 
 
 def loaded(header):
@@ -169,6 +170,13 @@ def _header_md(document):
              "| total wall time | %s s |" % fmt(h.get("wall_s"))]
     if h.get("model") and h["model"].get("origin"):
         lines.insert(-2, "| model origin | %s |" % _cell(h["model"]["origin"]))
+    busy = [r for r in document["runs"] if (r.get("others_cpu_share") or 0) > BUSY_SHARE]
+    if busy:
+        lines += ["", "**Shared machine**: other processes used %s of the cores' time "
+                  "while %s ran (the \"others' CPU\" column of the runs): those figures "
+                  "are not a quiet machine's." % (
+                      ", ".join("%.0f%%" % (100 * r["others_cpu_share"]) for r in busy),
+                      ", ".join(r["name"] for r in busy))]
     if loaded(h):
         lines += ["", "**Loaded machine**: the 1-minute load average reached %s on %s "
                   "cores during this run; other work shared the cores, so these "
@@ -184,14 +192,17 @@ def write_md(path, document, suites):
                                                 h["git"]["commit_short"] or "unknown"),
            ""] + _header_md(document)
     out += ["", "## Runs", "",
-            "| benchmark | status | wall s | load before (1 min) | what | command |",
-            "|---|---|---|---|---|---|"]
+            "| benchmark | status | wall s | load before (1 min) | others' CPU | what | "
+            "command |",
+            "|---|---|---|---|---|---|---|"]
     about = {s.name: s.about for s in suites}
     for r in document["runs"]:
         status = r["status"] if r["status"] == "ok" else "**FAILED**: %s" % r["why"]
-        out.append("| %s | %s | %s | %s | %s | `%s` |" % (
+        share = r.get("others_cpu_share")
+        out.append("| %s | %s | %s | %s | %s | %s | `%s` |" % (
             r["name"], _cell(status), fmt(r["wall_s"]),
             "%.2f" % r["load_average_before"][0] if r.get("load_average_before") else "-",
+            "%.0f%%" % (100 * share) if share is not None else "-",
             _cell(about.get(r["name"], "")), _cell(r["command"])))
     for r in document["runs"]:
         rows = [x for x in document["rows"] if x["benchmark"] == r["name"]]
