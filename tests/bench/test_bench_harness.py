@@ -8,7 +8,8 @@
   the header names the date, commit, dirty flag, machine (CPU, cores, RAM,
   kernel, Debian), library versions, torch, threads, load average and the
   model (path, crc32, sha256, trained = false, UNTRAINED in the markdown);
-  the worlds rows are positive rates; the wall time is recorded; the raw
+  the worlds rows are positive rates; the wall time and others' CPU share
+  are recorded; the raw
   output is kept verbatim.
 - A failing benchmark (a stand-in pan-bench-ops that exits 3 with a message)
   and a missing one (no pan-bench-server) are recorded as failed with their
@@ -104,6 +105,8 @@ class Success(unittest.TestCase):
         self.assertEqual([r["name"] for r in runs], ["worlds"])
         self.assertEqual(runs[0]["status"], "ok")
         self.assertGreater(runs[0]["wall_s"], 0)
+        share = runs[0]["others_cpu_share"]  # others' CPU while it ran (/proc/stat)
+        self.assertTrue(share is not None and 0 <= share <= 1, share)
         rates = [r for r in self.doc["rows"] if r["metric"] == "rate_median"]
         self.assertEqual(len(rates), 10)  # 2 worlds x 5 figures
         for r in rates:
