@@ -6,7 +6,8 @@ to raw/<name>.txt and stderr to raw/<name>.stderr.txt (removed when empty),
 measures its wall time, the load average before and after, and the CPU
 time others used meanwhile (the machine's busy time from /proc/stat minus
 the benchmark's own, children included: the load average counts the
-benchmark itself, this does not), and returns a record: status "ok" or "failed" (missing executable, non-zero exit,
+benchmark itself, this does not) and the time the hypervisor gave the
+VM's cores to others (steal), and returns a record: status "ok" or "failed" (missing executable, non-zero exit,
 timeout: the group is terminated, then killed), the exit code and the last
 lines of stderr.
 Nothing raises: a failure is data for the report, and the next benchmark
@@ -35,18 +36,19 @@ def tail(path, lines=STDERR_TAIL):
     return text[-lines:]
 
 
-def _busy_s():
-    """Seconds of busy CPU time of the whole machine (all cores) since boot,
-    or None without /proc/stat."""
+def _cpu_s():
+    """(busy, steal) seconds of CPU time of the whole machine (all cores)
+    since boot, or (None, None) without /proc/stat."""
     try:
         with open("/proc/stat") as f:
             fields = f.readline().split()
     except OSError:
-        return None
-    if not fields or fields[0] != "cpu":
-        return None
-    user, nice, system, idle, iowait, irq, softirq = (int(x) for x in fields[1:8])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+        return None, None
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None, None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields[1:9])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 def _children_cpu_s():
@@ -75,7 +77,8 @@ def run(name, argv, raw_dir, timeout, cwd=None, env=None):
               "exit_code": None, "wall_s": None, "raw": os.path.basename(out_path),
               "stderr": os.path.basename(err_path),
               "load_average_before": load_average(), "load_average_after": None,
-              "stderr_tail": [], "why": None, "others_cpu_share": None}
+              "stderr_tail": [], "why": None, "others_cpu_share": None,
+              "steal_share": None}
     if not (os.path.isfile(argv[0]) and os.access(argv[0], os.X_OK)):
         record["why"] = "executable not found: %s" % argv[0]
         with open(err_path, "w") as f:
@@ -83,7 +86,7 @@ def run(name, argv, raw_dir, timeout, cwd=None, env=None):
         record["stderr_tail"] = [record["why"]]
         return record
     start = time.monotonic()
-    busy0, mine0 = _busy_s(), _children_cpu_s()
+    (busy0, steal0), mine0 = _cpu_s(), _children_cpu_s()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         try:
             p = subprocess.Popen(argv, stdout=out, stderr=err, cwd=cwd, env=env,
@@ -104,11 +107,12 @@ def run(name, argv, raw_dir, timeout, cwd=None, env=None):
                 raise
     record["wall_s"] = round(time.monotonic() - start, 3)
     record["load_average_after"] = load_average()
-    busy1, mine1 = _busy_s(), _children_cpu_s()
+    (busy1, steal1), mine1 = _cpu_s(), _children_cpu_s()
     if busy0 is not None and busy1 is not None and record["wall_s"] > 0:
+        cores_s = record["wall_s"] * (os.cpu_count() or 1)
         others = max(0.0, (busy1 - busy0) - (mine1 - mine0))
-        record["others_cpu_share"] = round(others / (record["wall_s"] * (os.cpu_count() or 1)),
-                                           3)
+        record["others_cpu_share"] = round(others / cores_s, 3)
+        record["steal_share"] = round((steal1 - steal0) / cores_s, 3)
     if record["exit_code"] == 0:
         record["status"] = "ok"
     elif record["why"] is None:

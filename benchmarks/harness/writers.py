@@ -27,6 +27,8 @@ BUSY_SHARE = 0.05  # others' share of the cores' time above which a run is flagg
 
 
 def loaded(header):
+    """The load average's verdict (it counts the benchmarks' own threads too:
+    used only when the runs have no others_cpu_share)."""
     load, cores = header.get("load_average_start"), header["machine"]["cores"] or 1
     end = header.get("load_average_end")
     worst = max((load or [0])[0], (end or [0])[0])
@@ -170,14 +172,25 @@ def _header_md(document):
              "| total wall time | %s s |" % fmt(h.get("wall_s"))]
     if h.get("model") and h["model"].get("origin"):
         lines.insert(-2, "| model origin | %s |" % _cell(h["model"]["origin"]))
-    busy = [r for r in document["runs"] if (r.get("others_cpu_share") or 0) > BUSY_SHARE]
+    runs = document["runs"]
+    shares = [r for r in runs if r.get("others_cpu_share") is not None]
+    busy = [r for r in runs if (r.get("others_cpu_share") or 0) +
+            (r.get("steal_share") or 0) > BUSY_SHARE]
     if busy:
         lines += ["", "**Shared machine**: other processes used %s of the cores' time "
-                  "while %s ran (the \"others' CPU\" column of the runs): those figures "
-                  "are not a quiet machine's." % (
-                      ", ".join("%.0f%%" % (100 * r["others_cpu_share"]) for r in busy),
+                  "while %s ran (the \"others' CPU\" column of the runs, steal "
+                  "included): those figures are not a quiet machine's." % (
+                      ", ".join("%.0f%%" % (100 * ((r["others_cpu_share"] or 0) +
+                                                   (r.get("steal_share") or 0)))
+                                for r in busy),
                       ", ".join(r["name"] for r in busy))]
-    if loaded(h):
+    elif shares and len(shares) == len(runs):
+        lines += ["", "Quiet machine: other processes used at most %.0f%% of the cores' "
+                  "time during any run (the load average above counts the benchmarks' "
+                  "own threads)." % (100 * max(r["others_cpu_share"] + (r.get("steal_share")
+                                                                       or 0)
+                                               for r in shares))]
+    if loaded(h) and not (shares and len(shares) == len(runs)):
         lines += ["", "**Loaded machine**: the 1-minute load average reached %s on %s "
                   "cores during this run; other work shared the cores, so these "
                   "figures are not comparable with a quiet machine's." % (
@@ -199,11 +212,14 @@ def write_md(path, document, suites):
     for r in document["runs"]:
         status = r["status"] if r["status"] == "ok" else "**FAILED**: %s" % r["why"]
         share = r.get("others_cpu_share")
+        if share is not None and r.get("steal_share"):
+            share_text = "%.0f%% (steal %.0f%%)" % (100 * share, 100 * r["steal_share"])
+        else:
+            share_text = "%.0f%%" % (100 * share) if share is not None else "-"
         out.append("| %s | %s | %s | %s | %s | %s | `%s` |" % (
             r["name"], _cell(status), fmt(r["wall_s"]),
             "%.2f" % r["load_average_before"][0] if r.get("load_average_before") else "-",
-            "%.0f%%" % (100 * share) if share is not None else "-",
-            _cell(about.get(r["name"], "")), _cell(r["command"])))
+            share_text, _cell(about.get(r["name"], "")), _cell(r["command"])))
     for r in document["runs"]:
         rows = [x for x in document["rows"] if x["benchmark"] == r["name"]]
         if not rows:
