@@ -40,6 +40,7 @@ static pan_status model_alloc(pan_model **out, const pan_model_config *cfg) {
 
 void pan_model_destroy(pan_model *model) {
     if (!model) return;
+    pan_params_unbind(&model->w);
     free(model->block);
     pan_params_free(&model->params);
     free(model);

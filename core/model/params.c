@@ -53,6 +53,25 @@ static pan_status build_visit(void *ctx, const char *name, int ndim,
     return PAN_OK;
 }
 
+/* Fresh zeroed per-layer arrays for `w` (its only heap memory). */
+static pan_status alloc_layers(const pan_model_config *cfg,
+                               pan_model_weights *w, const char *where) {
+    w->encoder.blocks = calloc((size_t)cfg->encoder.layers,
+                               sizeof *w->encoder.blocks);
+    w->backbone.layers = calloc((size_t)cfg->backbone.layers,
+                                sizeof *w->backbone.layers);
+    w->decoder.blocks = calloc((size_t)cfg->decoder.layers,
+                               sizeof *w->decoder.blocks);
+    if (!w->encoder.blocks || !w->backbone.layers || !w->decoder.blocks) {
+        pan_params_unbind(w);
+        return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
+                             "%s: out of memory for %d + %d + %d layer "
+                             "structs", where, cfg->encoder.layers,
+                             cfg->backbone.layers, cfg->decoder.layers);
+    }
+    return PAN_OK;
+}
+
 pan_status pan_params_build(const pan_model_config *cfg, pan_param_table *table) {
     if (!table)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
@@ -61,22 +80,11 @@ pan_status pan_params_build(const pan_model_config *cfg, pan_param_table *table)
     if (st != PAN_OK) return st;
 
     pan_param_table t = {0};
-    t.vit_blocks = calloc((size_t)cfg->encoder.layers, sizeof *t.vit_blocks);
-    t.qwen2_layers = calloc((size_t)cfg->backbone.layers, sizeof *t.qwen2_layers);
-    t.dit_blocks = calloc((size_t)cfg->decoder.layers, sizeof *t.dit_blocks);
-    if (!t.vit_blocks || !t.qwen2_layers || !t.dit_blocks) {
-        pan_params_free(&t);
-        return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
-                             "parameter table: out of memory for %d + %d + "
-                             "%d layer structs", cfg->encoder.layers,
-                             cfg->backbone.layers, cfg->decoder.layers);
-    }
-    /* The walk writes nothing into the weights it is given; a scratch
-     * struct with the table's arrays keeps every slot address valid. */
+    /* The walk writes nothing into the weights it is given; scratch
+     * per-layer arrays keep every slot address valid. */
     pan_model_weights scratch = {0};
-    scratch.encoder.blocks = t.vit_blocks;
-    scratch.backbone.layers = t.qwen2_layers;
-    scratch.decoder.blocks = t.dit_blocks;
+    st = alloc_layers(cfg, &scratch, "parameter table");
+    if (st != PAN_OK) return st;
 
     build_ctx count = {.table = &t};
     st = pan_params_declare(cfg, &scratch, build_visit, &count);
@@ -89,6 +97,7 @@ pan_status pan_params_build(const pan_model_config *cfg, pan_param_table *table)
     }
     build_ctx fill = {.table = &t};
     if (st == PAN_OK) st = pan_params_declare(cfg, &scratch, build_visit, &fill);
+    pan_params_unbind(&scratch);
     if (st != PAN_OK) {
         pan_params_free(&t);
         return st;
@@ -104,9 +113,6 @@ pan_status pan_params_build(const pan_model_config *cfg, pan_param_table *table)
 void pan_params_free(pan_param_table *table) {
     if (!table) return;
     free(table->entries);
-    free(table->vit_blocks);
-    free(table->qwen2_layers);
-    free(table->dit_blocks);
     memset(table, 0, sizeof *table);
 }
 
@@ -156,22 +162,26 @@ pan_status pan_params_bind(const pan_param_table *table, float *block,
                              "parameter bind: expected a 64-byte aligned "
                              "block, found address %p", (void *)block);
     pan_model_weights w = {0}; /* absent optional views stay NULL */
-    w.encoder.blocks = table->vit_blocks;
-    w.backbone.layers = table->qwen2_layers;
-    w.decoder.blocks = table->dit_blocks;
-    memset(table->dit_blocks, 0,
-           (size_t)table->config.decoder.layers * sizeof *table->dit_blocks);
-    memset(table->vit_blocks, 0,
-           (size_t)table->config.encoder.layers * sizeof *table->vit_blocks);
-    memset(table->qwen2_layers, 0,
-           (size_t)table->config.backbone.layers * sizeof *table->qwen2_layers);
-    bind_ctx ctx = {.table = table, .block = block};
-    pan_status st = pan_params_declare(&table->config, &w, bind_visit, &ctx);
+    pan_status st = alloc_layers(&table->config, &w, "parameter bind");
     if (st != PAN_OK) return st;
-    if (ctx.index != table->count)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "parameter bind: table has %d entries, the walk "
-                             "declared %d", table->count, ctx.index);
+    bind_ctx ctx = {.table = table, .block = block};
+    st = pan_params_declare(&table->config, &w, bind_visit, &ctx);
+    if (st == PAN_OK && ctx.index != table->count)
+        st = pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                           "parameter bind: table has %d entries, the walk "
+                           "declared %d", table->count, ctx.index);
+    if (st != PAN_OK) {
+        pan_params_unbind(&w);
+        return st;
+    }
     *weights = w;
     return PAN_OK;
+}
+
+void pan_params_unbind(pan_model_weights *weights) {
+    if (!weights) return;
+    free(weights->encoder.blocks);
+    free(weights->backbone.layers);
+    free(weights->decoder.blocks);
+    memset(weights, 0, sizeof *weights);
 }

@@ -9,12 +9,17 @@
  *   table->total_floats. Validates cfg first.
  * - pan_params_bind(table, block, weights) points every view of `weights`
  *   into `block` (f32, table->total_floats, 64-byte aligned). The views'
- *   `name` fields point into the table, which must outlive them.
+ *   `name` fields point into the table, which must outlive them. Each
+ *   binding gets its own per-layer arrays, so one table binds any number
+ *   of blocks (parameters, gradients, optimizer moments) at once, none
+ *   disturbing another; pan_params_unbind(weights) frees a binding's
+ *   arrays (not the block) and zeroes it. On error `weights` is untouched.
  * - pan_params_find returns the entry with that exact name or NULL.
  * - pan_params_init_random fills `block` by each entry's init rule from a
  *   SplitMix64 stream seeded with `seed` (docs/model.md,
  *   "Initialisation"); the same seed gives the same bits everywhere.
- * - pan_params_free releases the table (the block is the caller's).
+ * - pan_params_free releases the table (the block and the bindings are
+ *   the caller's).
  * - Thread safety: a table is read-only after build.
  */
 #ifndef PAN_CORE_MODEL_PARAMS_H
@@ -52,10 +57,6 @@ typedef struct pan_param_table {
     int count;
     int64_t total_floats;     /* block size, padding included */
     int64_t total_params;     /* sum of numel */
-    /* storage for the weights structs' per-layer arrays */
-    pan_vit_block_weights *vit_blocks;     /* (encoder.layers) */
-    pan_qwen2_layer_weights *qwen2_layers; /* (backbone.layers) */
-    pan_dit_block_weights *dit_blocks;     /* (decoder.layers) */
 } pan_param_table;
 
 pan_status pan_params_build(const pan_model_config *cfg, pan_param_table *table);
@@ -63,6 +64,7 @@ void pan_params_free(pan_param_table *table);
 
 pan_status pan_params_bind(const pan_param_table *table, float *block,
                            pan_model_weights *weights);
+void pan_params_unbind(pan_model_weights *weights);
 const pan_param_entry *pan_params_find(const pan_param_table *table,
                                        const char *name);
 void pan_params_init_random(const pan_param_table *table, float *block,

@@ -182,12 +182,35 @@ static void check_default_table(void) {
     CHECK(w.vae.up[1].resample_w.data != NULL);
     CHECK(w.vae.down[1].blocks[0].shortcut_w.data != NULL);
     CHECK(w.vae.down[0].blocks[0].shortcut_w.data == NULL);
-    CHECK(w.encoder.blocks == t.vit_blocks && w.backbone.layers == t.qwen2_layers);
+    CHECK(w.encoder.blocks != NULL && w.backbone.layers != NULL &&
+          w.decoder.blocks != NULL);
     CHECK(w.backbone.layers[5].down_w.shape[0] == 256 &&
           w.backbone.layers[5].down_w.shape[1] == 688);
     CHECK(w.encoder.blocks[3].qkv_b.shape[0] == 384);
     CHECK(strcmp(w.vae.dec_conv_out_b.name, "vae.decoder.conv_out.bias") == 0);
+    /* A second block (gradients, say) bound by the same table leaves the
+     * first binding's views where they were, layer arrays included. */
+    float *grads = aligned_alloc(64, (size_t)t.total_floats * 4);
+    pan_model_weights g;
+    CHECK_STATUS(pan_params_bind(&t, grads, &g), PAN_OK);
+    const pan_param_entry *q5 = pan_params_find(&t, "model.layers.5.self_attn.q_proj.weight");
+    CHECK(q5 && w.backbone.layers[5].q_w.data == block + q5->offset);
+    CHECK(g.backbone.layers[5].q_w.data == grads + q5->offset);
+    CHECK(w.backbone.layers != g.backbone.layers);
+    const pan_param_entry *b0 = pan_params_find(&t, "decoder.blocks.0.attn.q.weight");
+    CHECK(b0 && w.decoder.blocks[0].q_w.data == block + b0->offset);
+    CHECK(g.decoder.blocks[0].q_w.data == grads + b0->offset);
+    const pan_param_entry *e3 = pan_params_find(&t, "encoder.blocks.3.norm1.weight");
+    CHECK(e3 && w.encoder.blocks[3].norm1_w.data == block + e3->offset);
+    CHECK(w.vae.dec_conv_out_b.data != g.vae.dec_conv_out_b.data);
+    pan_params_unbind(&g);
+    CHECK(g.backbone.layers == NULL);
+    CHECK(w.backbone.layers[5].q_w.data == block + q5->offset);
+    pan_model_weights before = w;
     CHECK_STATUS(pan_params_bind(&t, block + 1, &w), PAN_ERR_INVALID_ARGUMENT);
+    CHECK(memcmp(&before, &w, sizeof w) == 0); /* a failed bind changes nothing */
+    pan_params_unbind(&w);
+    free(grads);
     free(block);
     pan_params_free(&t);
 
