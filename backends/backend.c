@@ -59,45 +59,85 @@ void pan_backend_destroy(pan_backend *be) {
     if (be && be->vtable->destroy) be->vtable->destroy(be);
 }
 
-/* The entry point for `op` as an untyped function pointer, or NULL. */
-typedef pan_status (*any_entry)(pan_backend *, const void *);
-
-static any_entry entry_point(const pan_backend_vtable *vt, pan_op op) {
+/* Whether the vtable has an entry point for `op`. Every entry point is
+ * called through its own type (pan_backend_run), never through a cast
+ * function pointer. */
+static bool has_entry(const pan_backend_vtable *vt, pan_op op) {
     switch (op) {
-    case PAN_OP_MATMUL: return (any_entry)vt->matmul;
-    case PAN_OP_CONV2D: return (any_entry)vt->conv2d;
-    case PAN_OP_UPSAMPLE_NEAREST: return (any_entry)vt->upsample_nearest;
-    case PAN_OP_GROUP_NORM: return (any_entry)vt->group_norm;
-    case PAN_OP_LAYER_NORM: return (any_entry)vt->layer_norm;
-    case PAN_OP_RMS_NORM: return (any_entry)vt->rms_norm;
-    case PAN_OP_SOFTMAX: return (any_entry)vt->softmax;
-    case PAN_OP_SILU: return (any_entry)vt->silu;
-    case PAN_OP_GELU: return (any_entry)vt->gelu;
-    case PAN_OP_SWIGLU: return (any_entry)vt->swiglu;
-    case PAN_OP_ROPE: return (any_entry)vt->rope;
-    case PAN_OP_MODULATE: return (any_entry)vt->modulate;
-    case PAN_OP_GATE_ADD: return (any_entry)vt->gate_add;
-    case PAN_OP_EMBEDDING: return (any_entry)vt->embedding;
-    case PAN_OP_PATCHIFY: return (any_entry)vt->patchify;
-    case PAN_OP_UNPATCHIFY: return (any_entry)vt->unpatchify;
-    case PAN_OP_ATTENTION: return (any_entry)vt->attention;
-    case PAN_OP_ADD: return (any_entry)vt->add;
+    case PAN_OP_MATMUL: return vt->matmul != NULL;
+    case PAN_OP_CONV2D: return vt->conv2d != NULL;
+    case PAN_OP_UPSAMPLE_NEAREST: return vt->upsample_nearest != NULL;
+    case PAN_OP_GROUP_NORM: return vt->group_norm != NULL;
+    case PAN_OP_LAYER_NORM: return vt->layer_norm != NULL;
+    case PAN_OP_RMS_NORM: return vt->rms_norm != NULL;
+    case PAN_OP_SOFTMAX: return vt->softmax != NULL;
+    case PAN_OP_SILU: return vt->silu != NULL;
+    case PAN_OP_GELU: return vt->gelu != NULL;
+    case PAN_OP_SWIGLU: return vt->swiglu != NULL;
+    case PAN_OP_ROPE: return vt->rope != NULL;
+    case PAN_OP_MODULATE: return vt->modulate != NULL;
+    case PAN_OP_GATE_ADD: return vt->gate_add != NULL;
+    case PAN_OP_EMBEDDING: return vt->embedding != NULL;
+    case PAN_OP_PATCHIFY: return vt->patchify != NULL;
+    case PAN_OP_UNPATCHIFY: return vt->unpatchify != NULL;
+    case PAN_OP_ATTENTION: return vt->attention != NULL;
+    case PAN_OP_ADD: return vt->add != NULL;
     case PAN_OP_COUNT: break;
     }
-    return NULL;
+    return false;
 }
 
 bool pan_backend_supports(pan_backend *be, pan_op op, const void *args) {
-    if (!be || !entry_point(be->vtable, op)) return false;
+    if (!be || !has_entry(be->vtable, op)) return false;
     return !be->vtable->supports_op || be->vtable->supports_op(be, op, args);
 }
 
 pan_status pan_backend_run(pan_backend *be, pan_op op, const void *args) {
-    any_entry entry = be ? entry_point(be->vtable, op) : NULL;
-    if (!entry)
+    if (!be || !has_entry(be->vtable, op))
         return pan_error_set(PAN_ERR_UNIMPLEMENTED,
                              "backend '%s' has no %s",
                              be ? be->vtable->name : "(null)",
                              pan_op_name(op) ? pan_op_name(op) : "op");
-    return entry(be, args);
+    const pan_backend_vtable *vt = be->vtable;
+    switch (op) {
+    case PAN_OP_MATMUL:
+        return vt->matmul(be, (const pan_matmul_args *)args);
+    case PAN_OP_CONV2D:
+        return vt->conv2d(be, (const pan_conv2d_args *)args);
+    case PAN_OP_UPSAMPLE_NEAREST:
+        return vt->upsample_nearest(be, (const pan_upsample_args *)args);
+    case PAN_OP_GROUP_NORM:
+        return vt->group_norm(be, (const pan_norm_args *)args);
+    case PAN_OP_LAYER_NORM:
+        return vt->layer_norm(be, (const pan_norm_args *)args);
+    case PAN_OP_RMS_NORM:
+        return vt->rms_norm(be, (const pan_norm_args *)args);
+    case PAN_OP_SOFTMAX:
+        return vt->softmax(be, (const pan_softmax_args *)args);
+    case PAN_OP_SILU:
+        return vt->silu(be, (const pan_unary_args *)args);
+    case PAN_OP_GELU:
+        return vt->gelu(be, (const pan_unary_args *)args);
+    case PAN_OP_SWIGLU:
+        return vt->swiglu(be, (const pan_binary_args *)args);
+    case PAN_OP_ROPE:
+        return vt->rope(be, (const pan_rope_args *)args);
+    case PAN_OP_MODULATE:
+        return vt->modulate(be, (const pan_modulate_args *)args);
+    case PAN_OP_GATE_ADD:
+        return vt->gate_add(be, (const pan_gate_add_args *)args);
+    case PAN_OP_EMBEDDING:
+        return vt->embedding(be, (const pan_embedding_args *)args);
+    case PAN_OP_PATCHIFY:
+        return vt->patchify(be, (const pan_patch_args *)args);
+    case PAN_OP_UNPATCHIFY:
+        return vt->unpatchify(be, (const pan_patch_args *)args);
+    case PAN_OP_ATTENTION:
+        return vt->attention(be, (const pan_attention_args *)args);
+    case PAN_OP_ADD:
+        return vt->add(be, (const pan_binary_args *)args);
+    case PAN_OP_COUNT: break;
+    }
+    return pan_error_set(PAN_ERR_UNIMPLEMENTED, "backend: op %d out of range",
+                         (int)op);
 }
