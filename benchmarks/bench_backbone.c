@@ -49,8 +49,8 @@
 
 #include "benchmarks/bench.h"
 #include "core/compute.h"
-#include "core/model/backbone.h"
-#include "core/model/kv_cache.h"
+#include "core/model/backbone/backbone.h"
+#include "core/model/backbone/kv_cache.h"
 #include "core/model/model.h"
 
 #ifndef PAN_SOURCE_DIR

@@ -43,7 +43,7 @@
 
 #include "benchmarks/bench.h"
 #include "benchmarks/bench_glp.h"
-#include "core/model/glp.h"
+#include "core/model/glp/glp.h"
 #include "core/model/model.h"
 
 static int parse_options(int argc, char **argv, glp_bench_options *o,

@@ -7,9 +7,9 @@
 
 #include "benchmarks/bench.h"
 #include "benchmarks/bench_glp.h"
-#include "core/model/decoder.h"
-#include "core/model/glp.h"
-#include "core/model/kv_cache.h"
+#include "core/model/decoder/decoder.h"
+#include "core/model/glp/glp.h"
+#include "core/model/backbone/kv_cache.h"
 #include "core/rng.h"
 #include "env/world.h"
 

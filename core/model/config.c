@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/model/tokenizer.h"
+#include "core/model/backbone/tokenizer.h"
 #include "core/model/weights.h"
 
 /* Caps of docs/model.md: "all counts positive and below sane caps". */

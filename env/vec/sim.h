@@ -101,7 +101,7 @@ pan_status pan_sim_world_create(const char *world,
                                 pan_sim **out);
 
 /* The world-model simulator (env/vec/sim_model.c): one GLP env per slot
- * (core/model/glp.h) of the borrowed `model` (it must outlive the sim),
+ * (core/model/glp/glp.h) of the borrowed `model` (it must outlive the sim),
  * with its own compute (backend, threads: core/compute.h). The ground-
  * truth `world` supplies each episode's first frame from its seed (and
  * the task's edits), parses actions for results, samples actions and

@@ -1,5 +1,5 @@
 /* env/vec/sim_model.c: the world-model simulator (env/vec/sim.h): one GLP
- * env per slot (core/model/glp.h). The ground-truth world only supplies
+ * env per slot (core/model/glp/glp.h). The ground-truth world only supplies
  * first frames, task edits, action parsing and sampling, and the detector;
  * everything the agent sees after reset is the model's. Batches run in
  * chunks of the GLP pool's max_batch. */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/compute.h"
-#include "core/model/glp.h"
+#include "core/model/glp/glp.h"
 #include "env/task/task_internal.h"
 #include "env/vec/sim.h"
 

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "core/model/config.h"
-#include "core/model/kv_cache.h"
+#include "core/model/backbone/kv_cache.h"
 
 typedef struct backbone_snapshot {
     unsigned char *bytes; /* (size) */

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "core/compute.h"
-#include "core/model/backbone.h"
+#include "core/model/backbone/backbone.h"
 #include "core/model/model.h"
 #include "tests/fixture.h"
 #include "tests/test_util.h"

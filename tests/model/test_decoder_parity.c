@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/compute.h"
-#include "core/model/decoder.h"
+#include "core/model/decoder/decoder.h"
 #include "core/model/model.h"
 #include "tests/fixture.h"
 #include "tests/model/parity_main.h"

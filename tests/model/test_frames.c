@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/model/frames.h"
+#include "core/model/glp/frames.h"
 #include "tests/test_util.h"
 
 int main(void) {

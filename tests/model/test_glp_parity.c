@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "core/compute.h"
-#include "core/model/glp.h"
+#include "core/model/glp/glp.h"
 #include "core/model/model.h"
 #include "tests/fixture.h"
 #include "tests/model/parity_main.h"

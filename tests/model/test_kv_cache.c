@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/compute.h"
-#include "core/model/backbone.h"
+#include "core/model/backbone/backbone.h"
 #include "core/model/model.h"
 #include "tests/model/backbone_test_util.h"
 #include "tests/test_util.h"

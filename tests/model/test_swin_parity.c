@@ -22,7 +22,7 @@
 
 #include "core/compute.h"
 #include "core/model/model.h"
-#include "core/model/swin_dpm.h"
+#include "core/model/decoder/swin_dpm.h"
 #include "tests/fixture.h"
 #include "tests/model/parity_main.h"
 #include "tests/test_util.h"

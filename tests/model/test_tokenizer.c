@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/model/tokenizer.h"
+#include "core/model/backbone/tokenizer.h"
 #include "tests/test_util.h"
 
 int main(void) {

@@ -26,10 +26,10 @@
 
 #include "core/arena.h"
 #include "core/compute.h"
-#include "core/model/frames.h"
+#include "core/model/glp/frames.h"
 #include "core/model/model.h"
-#include "core/model/vae.h"
-#include "core/model/vit.h"
+#include "core/model/vae/vae.h"
+#include "core/model/encoder/vit.h"
 #include "tests/fixture.h"
 #include "tests/model/vision_util.h"
 #include "tests/test_util.h"

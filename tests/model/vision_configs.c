@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "core/arena.h"
-#include "core/model/vae.h"
-#include "core/model/vit.h"
+#include "core/model/vae/vae.h"
+#include "core/model/encoder/vit.h"
 #include "tests/model/vision_util.h"
 #include "tests/test_util.h"
 

@@ -11,9 +11,9 @@
 #include <time.h>
 
 #include "core/arena.h"
-#include "core/model/frames.h"
-#include "core/model/vae.h"
-#include "core/model/vit.h"
+#include "core/model/glp/frames.h"
+#include "core/model/vae/vae.h"
+#include "core/model/encoder/vit.h"
 #include "tests/test_util.h"
 
 int64_t vision_numel(int ndim, const int64_t *shape) {

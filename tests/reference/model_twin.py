@@ -503,7 +503,7 @@ class KVCache:
     """Per-slot backbone history: K (after RoPE) and V of every layer,
     (layers, slots, capacity, kv_heads, hd), a key mask (slots, capacity),
     and each live round's (index, start, length). Mirrors
-    core/model/kv_cache.h: eviction hides tokens, compaction (when a round
+    core/model/backbone/kv_cache.h: eviction hides tokens, compaction (when a round
     does not fit at the end, or dead tokens outnumber live ones) moves the
     live ones to the front."""
 
