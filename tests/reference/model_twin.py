@@ -302,6 +302,13 @@ class VAE(nn.Module):
         """images (N, C, H, W) -> latent (N, z, h, w) = mean * scaling."""
         return self.encoder(images)[:, :self.latent_channels] * self.scaling_factor
 
+    def moments(self, images):
+        """images (N, C, H, W) -> (mean, logvar), each (N, z, h, w): the
+        encoder's conv_out output split (mean first; no scaling, no clamp),
+        for the training losses (docs/training.md, stage vae)."""
+        out = self.encoder(images)
+        return out[:, :self.latent_channels], out[:, self.latent_channels:]
+
     def decode(self, latent):
         return self.decoder(latent / self.scaling_factor)
 
@@ -479,24 +486,42 @@ class PanModel(nn.Module):
         return self.glp.state_head(self.model.norm(x))
 
 
-def backbone_full(pm, rounds):
-    """Full recomputation for one env: rounds [(state, action), ...] ->
-    [ŝ after round r: (Q, d)] from one masked causal pass."""
+def history_allowed(round_of, window):
+    """(T, T) bool attention mask of docs/model.md "History, KV cache and
+    eviction" for tokens of rounds `round_of` (T,) (non-decreasing from 0):
+    a token sees its own round causally, round 0, and rounds
+    max(1, r-N+2) .. r-1, N = max_rounds = `window`."""
+    total = round_of.shape[0]
+    i, j = torch.arange(total)[:, None], torch.arange(total)[None, :]
+    ri, rj = round_of[:, None], round_of[None, :]
+    return ((ri == rj) & (j <= i)) | ((rj < ri) & ((rj == 0) | (rj >= ri - window + 2)))
+
+
+def backbone_hidden(pm, rounds):
+    """The one masked causal pass of backbone_full: rounds [(state, action),
+    ...] -> (x (T, d), the last layer's output at every token, before
+    model.norm; ends, the list of each round's end index), positions
+    0..T-1 (absolute since reset)."""
     window = pm.cfg["backbone"]["max_rounds"]
-    queries = pm.cfg["backbone"]["queries"]
     embeds = [pm.round_embeddings(s, a) for s, a in rounds]
     round_of = torch.cat([torch.full((e.shape[0],), r, dtype=torch.long)
                           for r, e in enumerate(embeds)])
     total = round_of.shape[0]
-    i, j = torch.arange(total)[:, None], torch.arange(total)[None, :]
-    ri, rj = round_of[:, None], round_of[None, :]
-    allowed = ((ri == rj) & (j <= i)) | ((rj < ri) & ((rj == 0) | (rj >= ri - window + 2)))
+    allowed = history_allowed(round_of, window)
     x = torch.cat(embeds)[None]
     rope = pm.rope_table(torch.arange(total)[None], x.dtype)
     for layer in pm.model.layers:
         x = layer(x, rope, lambda q, k, v: attention(q, k, v, allowed[None]))
     ends = torch.cumsum(torch.tensor([e.shape[0] for e in embeds]), 0)
-    return [pm.state_head(x[0, end - queries:end]) for end in ends.tolist()]
+    return x[0], ends.tolist()
+
+
+def backbone_full(pm, rounds):
+    """Full recomputation for one env: rounds [(state, action), ...] ->
+    [ŝ after round r: (Q, d)] from one masked causal pass."""
+    queries = pm.cfg["backbone"]["queries"]
+    x, ends = backbone_hidden(pm, rounds)
+    return [pm.state_head(x[end - queries:end]) for end in ends]
 
 
 class KVCache:
