@@ -14,6 +14,8 @@ checkpoint: only that it runs is checked).
   "Standard RL libraries"): PPO (argmax) success >= PPO_MIN, random <=
   RANDOM_MAX, PPO - random >= MARGIN. A PPO that does not learn (or a
   wrapper that breaks the image, the actions or the success flag) fails.
+- test_sb3_env_checker: stable-baselines3's check_env on the wrapped
+  tabletop envs (the image-and-goal Dict, the image alone).
 - test_model_env_runs: the example with --model on the served checkpoint
   for a few hundred steps; exit 0 and a well-formed summary.
 Usage: test_py_ppo.py PATH_TO_PAN_SERVER PATH_TO_PAN_INIT
@@ -111,6 +113,25 @@ class PPO(unittest.TestCase):
         self.assertGreaterEqual(ppo, PPO_MIN, "PPO did not learn")
         self.assertLessEqual(rnd, RANDOM_MAX, "the random policy got lucky")
         self.assertGreaterEqual(ppo - rnd, MARGIN)
+
+    def test_sb3_env_checker(self):
+        """stable-baselines3's own env checker accepts the wrapped envs."""
+        import gymnasium
+        import pan  # noqa: F401  (registers pan/...)
+        from pan import wrappers as pw
+        from stable_baselines3.common.env_checker import check_env as sb3_check
+
+        def make(task):
+            return gymnasium.make("pan/Tabletop-v0", endpoint=SERVER.endpoint,
+                                  task=task)
+        for stack in (1, 2):
+            env = pw.GoalObservation(pw.LastFrame(pw.GoalCostReward(
+                pw.CanonicalActions(make("structured: place"))), stack))
+            self.addCleanup(env.close)
+            sb3_check(env, warn=False)
+        img = pw.LastFrame(pw.CanonicalActions(make("random")))
+        self.addCleanup(img.close)
+        sb3_check(img, warn=False)
 
     def test_model_env_runs(self):
         s, _ = run_example("--model", "tiny", "--task", TASK, "--goal",

@@ -335,7 +335,8 @@ class Wrappers(unittest.TestCase):
             pw.GoalCostReward(pw.LastFrame(make()))
 
     def test_checkers(self):
-        from stable_baselines3.common.env_checker import check_env as sb3_check
+        # gymnasium's checker here (the gym venv group); stable-baselines3's
+        # checker runs in the slow python_ppo suite, whose venv has SB3.
         from gymnasium.utils.env_checker import check_env
         for stack in (1, 2):
             env = pw.GoalObservation(pw.LastFrame(pw.GoalCostReward(
@@ -344,10 +345,6 @@ class Wrappers(unittest.TestCase):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 check_env(env, skip_render_check=True)
-            sb3_check(env, warn=False)
-        img = pw.LastFrame(pw.CanonicalActions(make(task="random")))
-        self.addCleanup(img.close)
-        sb3_check(img, warn=False)
 
 
 if __name__ == "__main__":
