@@ -21,3 +21,26 @@ add_test(NAME model_twin_selftest
                  ${CMAKE_CURRENT_SOURCE_DIR}/../reference/model_twin_selftest.py
                  ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(model_twin_selftest PROPERTIES LABELS parity TIMEOUT 300)
+
+# The training twin (tests/reference/train_twin.py, docs/training.md):
+# train_reference_fixture writes ${CMAKE_CURRENT_BINARY_DIR}/reference/
+# {train_vae,train_decoder,train_glp}.safetensors and train_reference.bin
+# (tests/reference/train_reference.py: each stage's loss and the gradient
+# of every parameter, the teacher-forced backbone pass, per-part cases);
+# the C gradient tests require it (FIXTURES_REQUIRED pan_train_fixture).
+# It FAILS, with the apt-get line, without torch. About 2 s.
+add_test(NAME train_reference_fixture
+         COMMAND ${PAN_TEST_PYTHON}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/../reference/train_reference.py
+                 ${PAN_MODEL_FIXTURE_DIR})
+set_tests_properties(train_reference_fixture PROPERTIES
+  LABELS parity TIMEOUT 300 FIXTURES_SETUP pan_train_fixture)
+
+# The training twin against itself (tests/reference/train_twin_selftest.py):
+# gradcheck of every stage's loss, teacher forcing == the KV-cache path
+# past eviction, the stop-gradient, dropped conditions, the cond frame's
+# missing loss, per-item weights. About 15 s.
+add_test(NAME train_twin_selftest
+         COMMAND ${PAN_TEST_PYTHON}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/../reference/train_twin_selftest.py)
+set_tests_properties(train_twin_selftest PROPERTIES LABELS parity TIMEOUT 300)
