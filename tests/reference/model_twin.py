@@ -25,6 +25,11 @@ Contract
                                   padding and masks, evicted rounds dropped
                                   (what the benchmark times).
   `rounds` items are (state (n, d) tensor, action bytes).
+  backbone_hidden(model, rounds) is backbone_full's pass returning the last
+  layer's output at every token (before model.norm) and the round ends;
+  history_allowed(round_of, max_rounds) its (T, T) mask. Both serve the
+  training twin (tests/reference/train_twin.py), as does
+  VAE.moments(images) -> (mean, logvar), the conv_out output split.
 - The GLP env step (GLPEnv) is in tests/reference/glp_env_twin.py.
 - load_checkpoint / save_checkpoint read and write pan checkpoints
   (tests/reference/safetensors_io.py) with pan.config / pan.trained /

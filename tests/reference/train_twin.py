@@ -46,6 +46,11 @@ info dict of intermediate tensors)):
 - window_loss(pm, kind, x1, x0, k, conditions) -> (item losses (B),
   sigma): one decoder window per item; conditions[b] a list of (state
   (Q, d), action bytes) or None (null).
+- window_layout(cfg, kind) -> (slot, block, cond, C); window_sigmas(cfg,
+  kind, k) -> numpy f32 (B, n), the frames' noise levels.
+- glp_loss_unrolled(...): glp_loss without the stop-gradient (p_r computed
+  in the graph by the recurrent rollout); only for the self-test.
+- parameter_grads(pm) -> {name: .grad or zeros} in declaration order.
 - with_parameter(pm, name, tensor): a context manager that puts `tensor`
   in place of parameter `name` (for gradcheck with respect to it).
 
