@@ -6,7 +6,8 @@
  *
  * On every backend:
  * - one env reset from the fixture's frame and seed, then every step with
- *   frames: s_1 and each ŝ_{t+1} within nMSE 1e-6 of the twin (float64);
+ *   frames: s_1 within nMSE 1e-10 and each ŝ_{t+1} within 1e-7 of the
+ *   twin (float64; later steps see re-encoded u8 frames);
  *   frames within 1 of the twin's u8 values, at most OFF_BY_ONE_PERCENT
  *   of the bytes per step off by one (rounding of values at .5 in f32
  *   against f64);
@@ -27,7 +28,11 @@
 #include "tests/model/parity_main.h"
 #include "tests/test_util.h"
 
-#define BOUND 1e-6
+/* Observed (2026-12-07, AMD EPYC, every backend): reset and step 0 latents
+ * 2.8e-12; later steps up to 1.3e-8, because each step re-encodes a u8
+ * frame in which f32 and f64 round a few bytes differently. */
+#define RESET_BOUND 1e-10
+#define BOUND 1e-7
 #define MAX_STEPS 8
 /* Rounding flips at .5 grow a little each step, since every step
  * re-encodes a frame: about 0.2% of the bytes by step 2; 1% is allowed. */
@@ -86,7 +91,8 @@ static int check_step(const env_case *ec, int t, const float *latent,
         off1 += diff == 1;
         worse += diff > 1;
     }
-    bool ok = e <= BOUND && worse == 0 && off1 * 100 <= OFF_BY_ONE_PERCENT * ec->frames_bytes;
+    double bound = t == 0 ? RESET_BOUND : BOUND; /* step 0 sees no re-encoded frame */
+    bool ok = e <= bound && worse == 0 && off1 * 100 <= OFF_BY_ONE_PERCENT * ec->frames_bytes;
     printf("glp %-8s %-10s step %d latent nmse %.3g, frame bytes off by 1: "
            "%d, by more: %d %s\n", be, what, t, e, off1, worse,
            ok ? "PASS" : "FAIL");
@@ -104,8 +110,8 @@ static int sequential(pan_compute *c, pan_glp *g, const env_case *ec, bufs *b,
     const uint8_t *fr = ec->frame;
     CHECK_STATUS(pan_glp_reset(g, c, 1, &slot, &fr, &ec->seed, &b->state), PAN_OK);
     double e = fixture_nmse(ec->reset_latent, b->state, ec->reset_floats);
-    printf("glp %-8s reset latent nmse %.3g %s\n", be, e, e <= BOUND ? "PASS" : "FAIL");
-    failed += !(e <= BOUND);
+    printf("glp %-8s reset latent nmse %.3g %s\n", be, e, e <= RESET_BOUND ? "PASS" : "FAIL");
+    failed += !(e <= RESET_BOUND);
     for (int t = 0; t < ec->steps; t++) {
         pan_glp_action a = action_at(ec, t, 0);
         CHECK_STATUS(pan_glp_step(g, c, 1, &a, true, &b->frames, &b->latent), PAN_OK);

@@ -6,7 +6,7 @@
  * fixture pan_model_fixture). For every backend compiled in (strict =
  * false, 2 threads) it runs frames->images, VAE encode, VAE decode and the
  * ViT on the fixture inputs into guarded, NaN-filled buffers and compares
- * with the float64 PyTorch result: no NaN/Inf, guards intact, nmse <= 1e-6
+ * with the float64 PyTorch result: no NaN/Inf, guards intact, nmse <= 1e-11
  * (f32 through ~20 layers against an f64 twin gives ~1e-12 .. 1e-9; a
  * dropped bias or a wrong token order gives ~1e-2 .. 1). The decoded
  * images, converted back to frames, must be within 1 of the rounded
@@ -34,7 +34,8 @@
 #include "tests/model/vision_util.h"
 #include "tests/test_util.h"
 
-#define NMSE_BOUND 1e-6
+/* Observed (2026-12-07, AMD EPYC, every backend): 1.5e-12 (vae_encode). */
+#define NMSE_BOUND 1e-11
 
 typedef struct vision_case {
     pan_tensor frames;   /* u8 (2, H, W, 3) */

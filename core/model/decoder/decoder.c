@@ -16,7 +16,7 @@
 
 static pan_status validate(const pan_decoder_workspace *ws, int batch, int n,
                            const pan_decoder_frame *frames,
-                           const float *latents,
+                           const float *sigmas, const float *latents,
                            const pan_decoder_condition *conds, int n_conds,
                            int out_first, int out_count, const float *out) {
     const pan_model_config *cfg = &ws->cfg;
@@ -56,6 +56,12 @@ static pan_status validate(const pan_decoder_workspace *ws, int batch, int n,
                        "first)", j);
         if (f->cond >= 0) seen_cond = true;
     }
+    for (int i = 0; sigmas && i < batch * n; i++)
+        if (!(sigmas[i] >= 0.0f && sigmas[i] <= 1.0f))
+            return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                                 "decoder: item %d frame %d sigma must be in "
+                                 "[0, 1], got %g", i / n, i % n,
+                                 (double)sigmas[i]);
     for (int i = 0; i < batch * n_conds; i++) {
         const pan_decoder_condition *cd = &conds[i];
         if (cd->null) continue;
@@ -151,7 +157,7 @@ static pan_status embed_time(pan_compute *c, const pan_model *m,
     int64_t fr = (int64_t)ws->batch * ws->n, d = ws->cfg.decoder.dim;
     int64_t f = ws->cfg.decoder.freq_dim, half = f / 2;
     for (int64_t r = 0; r < fr; r++) {
-        double t = 1000.0 * (double)ws->frames[r % ws->n].sigma;
+        double t = 1000.0 * (double)ws->sigma[r];
         float *e = ws->freq + r * f;
         for (int64_t i = 0; i < half; i++) {
             double w = exp(-log(10000.0) * (double)i / (double)half);
@@ -222,6 +228,17 @@ pan_status pan_decoder_forward(pan_compute *c, const pan_model *m,
                                const float *latents,
                                const pan_decoder_condition *conds, int n_conds,
                                int out_first, int out_count, float *out) {
+    return pan_decoder_forward_items(c, m, ws, batch, n, frames, NULL, latents,
+                                     conds, n_conds, out_first, out_count, out);
+}
+
+pan_status pan_decoder_forward_items(pan_compute *c, const pan_model *m,
+                                     pan_decoder_workspace *ws, int batch,
+                                     int n, const pan_decoder_frame *frames,
+                                     const float *sigmas, const float *latents,
+                                     const pan_decoder_condition *conds,
+                                     int n_conds, int out_first, int out_count,
+                                     float *out) {
     if (!c || !m || !ws)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "decoder: compute, model and workspace must not "
@@ -230,14 +247,16 @@ pan_status pan_decoder_forward(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "decoder: the workspace was made for another "
                              "model configuration");
-    pan_status st = validate(ws, batch, n, frames, latents, conds, n_conds,
-                             out_first, out_count, out);
+    pan_status st = validate(ws, batch, n, frames, sigmas, latents, conds,
+                             n_conds, out_first, out_count, out);
     if (st != PAN_OK) return st;
     ws->batch = batch;
     ws->n = n;
     ws->n_conds = n_conds;
     ws->tf = pan_decoder_frame_tokens(&ws->cfg);
     ws->frames = frames;
+    for (int i = 0; i < batch * n; i++)
+        ws->sigma[i] = sigmas ? sigmas[i] : frames[i % n].sigma;
     ws->first_cond_frame = n;
     for (int j = n - 1; j >= 0 && frames[j].cond >= 0; j--)
         ws->first_cond_frame = j;

@@ -13,9 +13,12 @@
  * - pan_decoder_forward writes the velocity of frames
  *   [out_first, out_first + out_count) of every item:
  *   out f32 (batch, out_count, z, h, w).
+ * - pan_decoder_forward_items is the same with a noise level per item and
+ *   frame: sigmas f32 (batch, n) replaces frames[j].sigma for item b by
+ *   sigmas[b * n + j] (training draws one per item); NULL: the frames'.
  * - Everything is validated before any work: batch in 1..max_batch of the
  *   workspace, n in 1..2K+1, every slot in 0..2K, blocks 0..2 and
- *   non-decreasing, finite sigmas in [0, 1], cond in -1..n_conds-1 with the
+ *   non-decreasing, finite sigmas in [0, 1] (the frames' and the items'), cond in -1..n_conds-1 with the
  *   layout rule above, n_conds in 0..PAN_DECODER_MAX_CONDS, every
  *   condition's action_len <= max_action_bytes, out range inside the
  *   window. Errors are INVALID_ARGUMENT naming the item/frame and field.
@@ -66,5 +69,12 @@ pan_status pan_decoder_forward(pan_compute *c, const pan_model *m,
                                const float *latents,
                                const pan_decoder_condition *conds, int n_conds,
                                int out_first, int out_count, float *out);
+pan_status pan_decoder_forward_items(pan_compute *c, const pan_model *m,
+                                     pan_decoder_workspace *ws, int batch,
+                                     int n, const pan_decoder_frame *frames,
+                                     const float *sigmas, const float *latents,
+                                     const pan_decoder_condition *conds,
+                                     int n_conds, int out_first, int out_count,
+                                     float *out);
 
 #endif

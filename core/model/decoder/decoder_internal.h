@@ -25,6 +25,7 @@ struct pan_decoder_workspace {
     int batch, n, n_conds, tf;  /* items, frames, conditions, tokens/frame */
     int first_cond_frame;       /* first frame with a condition (n: none) */
     const pan_decoder_frame *frames;
+    float *sigma;               /* (FR) noise level of each item's frame */
     int *act_start;             /* (CR) first key row of each action */
     int *act_len;               /* (CR) keys of each action (m + 1, or 1) */
     int32_t *q_block, *k_block; /* (n * Tf) mask blocks of the rows */

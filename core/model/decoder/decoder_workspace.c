@@ -40,6 +40,7 @@ pan_status pan_decoder_workspace_create(pan_decoder_workspace **out,
     size_t A = (size_t)cfg->tokenizer.max_action_bytes + 1;
     size_t Q = (size_t)cfg->backbone.queries, d = (size_t)cfg->backbone.dim;
     ws_buffer plan[] = {
+        {(void **)&ws->sigma, fr * f},
         {(void **)&ws->act_start, cr * sizeof(int)},
         {(void **)&ws->act_len, cr * sizeof(int)},
         {(void **)&ws->q_block, frames * tf * sizeof(int32_t)},
