@@ -23,6 +23,26 @@ static const char *const op_names[PAN_OP_COUNT] = {
     [PAN_OP_UNPATCHIFY] = "unpatchify",
     [PAN_OP_ATTENTION] = "attention",
     [PAN_OP_ADD] = "add",
+    [PAN_OP_SUM_ROWS] = "sum_rows",
+    [PAN_OP_CONV2D_BACKWARD] = "conv2d_backward",
+    [PAN_OP_UPSAMPLE_NEAREST_BACKWARD] = "upsample_nearest_backward",
+    [PAN_OP_GROUP_NORM_BACKWARD] = "group_norm_backward",
+    [PAN_OP_LAYER_NORM_BACKWARD] = "layer_norm_backward",
+    [PAN_OP_RMS_NORM_BACKWARD] = "rms_norm_backward",
+    [PAN_OP_SOFTMAX_BACKWARD] = "softmax_backward",
+    [PAN_OP_SILU_BACKWARD] = "silu_backward",
+    [PAN_OP_GELU_BACKWARD] = "gelu_backward",
+    [PAN_OP_SWIGLU_BACKWARD] = "swiglu_backward",
+    [PAN_OP_ROPE_BACKWARD] = "rope_backward",
+    [PAN_OP_MODULATE_BACKWARD] = "modulate_backward",
+    [PAN_OP_GATE_ADD_BACKWARD] = "gate_add_backward",
+    [PAN_OP_EMBEDDING_BACKWARD] = "embedding_backward",
+    [PAN_OP_PATCHIFY_BACKWARD] = "patchify_backward",
+    [PAN_OP_UNPATCHIFY_BACKWARD] = "unpatchify_backward",
+    [PAN_OP_ATTENTION_BACKWARD] = "attention_backward",
+    [PAN_OP_MSE_LOSS] = "mse_loss",
+    [PAN_OP_L1_LOSS] = "l1_loss",
+    [PAN_OP_KL_LOSS] = "kl_loss",
 };
 
 const char *pan_op_name(pan_op op) {
@@ -82,6 +102,26 @@ static bool has_entry(const pan_backend_vtable *vt, pan_op op) {
     case PAN_OP_UNPATCHIFY: return vt->unpatchify != NULL;
     case PAN_OP_ATTENTION: return vt->attention != NULL;
     case PAN_OP_ADD: return vt->add != NULL;
+    case PAN_OP_SUM_ROWS: return vt->sum_rows != NULL;
+    case PAN_OP_CONV2D_BACKWARD: return vt->conv2d_backward != NULL;
+    case PAN_OP_UPSAMPLE_NEAREST_BACKWARD: return vt->upsample_nearest_backward != NULL;
+    case PAN_OP_GROUP_NORM_BACKWARD: return vt->group_norm_backward != NULL;
+    case PAN_OP_LAYER_NORM_BACKWARD: return vt->layer_norm_backward != NULL;
+    case PAN_OP_RMS_NORM_BACKWARD: return vt->rms_norm_backward != NULL;
+    case PAN_OP_SOFTMAX_BACKWARD: return vt->softmax_backward != NULL;
+    case PAN_OP_SILU_BACKWARD: return vt->silu_backward != NULL;
+    case PAN_OP_GELU_BACKWARD: return vt->gelu_backward != NULL;
+    case PAN_OP_SWIGLU_BACKWARD: return vt->swiglu_backward != NULL;
+    case PAN_OP_ROPE_BACKWARD: return vt->rope_backward != NULL;
+    case PAN_OP_MODULATE_BACKWARD: return vt->modulate_backward != NULL;
+    case PAN_OP_GATE_ADD_BACKWARD: return vt->gate_add_backward != NULL;
+    case PAN_OP_EMBEDDING_BACKWARD: return vt->embedding_backward != NULL;
+    case PAN_OP_PATCHIFY_BACKWARD: return vt->patchify_backward != NULL;
+    case PAN_OP_UNPATCHIFY_BACKWARD: return vt->unpatchify_backward != NULL;
+    case PAN_OP_ATTENTION_BACKWARD: return vt->attention_backward != NULL;
+    case PAN_OP_MSE_LOSS: return vt->mse_loss != NULL;
+    case PAN_OP_L1_LOSS: return vt->l1_loss != NULL;
+    case PAN_OP_KL_LOSS: return vt->kl_loss != NULL;
     case PAN_OP_COUNT: break;
     }
     return false;
@@ -136,6 +176,46 @@ pan_status pan_backend_run(pan_backend *be, pan_op op, const void *args) {
         return vt->attention(be, (const pan_attention_args *)args);
     case PAN_OP_ADD:
         return vt->add(be, (const pan_binary_args *)args);
+    case PAN_OP_SUM_ROWS:
+        return vt->sum_rows(be, (const pan_sum_rows_args *)args);
+    case PAN_OP_CONV2D_BACKWARD:
+        return vt->conv2d_backward(be, (const pan_conv2d_backward_args *)args);
+    case PAN_OP_UPSAMPLE_NEAREST_BACKWARD:
+        return vt->upsample_nearest_backward(be, (const pan_upsample_backward_args *)args);
+    case PAN_OP_GROUP_NORM_BACKWARD:
+        return vt->group_norm_backward(be, (const pan_norm_backward_args *)args);
+    case PAN_OP_LAYER_NORM_BACKWARD:
+        return vt->layer_norm_backward(be, (const pan_norm_backward_args *)args);
+    case PAN_OP_RMS_NORM_BACKWARD:
+        return vt->rms_norm_backward(be, (const pan_norm_backward_args *)args);
+    case PAN_OP_SOFTMAX_BACKWARD:
+        return vt->softmax_backward(be, (const pan_softmax_backward_args *)args);
+    case PAN_OP_SILU_BACKWARD:
+        return vt->silu_backward(be, (const pan_unary_backward_args *)args);
+    case PAN_OP_GELU_BACKWARD:
+        return vt->gelu_backward(be, (const pan_unary_backward_args *)args);
+    case PAN_OP_SWIGLU_BACKWARD:
+        return vt->swiglu_backward(be, (const pan_swiglu_backward_args *)args);
+    case PAN_OP_ROPE_BACKWARD:
+        return vt->rope_backward(be, (const pan_rope_backward_args *)args);
+    case PAN_OP_MODULATE_BACKWARD:
+        return vt->modulate_backward(be, (const pan_modulate_backward_args *)args);
+    case PAN_OP_GATE_ADD_BACKWARD:
+        return vt->gate_add_backward(be, (const pan_gate_add_backward_args *)args);
+    case PAN_OP_EMBEDDING_BACKWARD:
+        return vt->embedding_backward(be, (const pan_embedding_backward_args *)args);
+    case PAN_OP_PATCHIFY_BACKWARD:
+        return vt->patchify_backward(be, (const pan_patch_backward_args *)args);
+    case PAN_OP_UNPATCHIFY_BACKWARD:
+        return vt->unpatchify_backward(be, (const pan_patch_backward_args *)args);
+    case PAN_OP_ATTENTION_BACKWARD:
+        return vt->attention_backward(be, (const pan_attention_backward_args *)args);
+    case PAN_OP_MSE_LOSS:
+        return vt->mse_loss(be, (const pan_loss_args *)args);
+    case PAN_OP_L1_LOSS:
+        return vt->l1_loss(be, (const pan_loss_args *)args);
+    case PAN_OP_KL_LOSS:
+        return vt->kl_loss(be, (const pan_loss_args *)args);
     case PAN_OP_COUNT: break;
     }
     return pan_error_set(PAN_ERR_UNIMPLEMENTED, "backend: op %d out of range",

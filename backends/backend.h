@@ -14,6 +14,8 @@
  *   (with pan_error_set) only for its own failures (allocation, a library
  *   call failing). It never exits.
  * - Outputs never alias inputs unless an op says "in place allowed".
+ * - Training ops (PAN_OP_SUM_ROWS and after: backward passes and losses,
+ *   backends/backward_args.h) ACCUMULATE into their gradient outputs.
  * - Memory: buffers come from `buffer_alloc` (64-byte aligned host memory for
  *   all CPU backends) or from any other aligned host memory.
  * - Thread safety: a backend instance is used by one thread at a time.
@@ -57,10 +59,36 @@ typedef enum pan_op {
     PAN_OP_UNPATCHIFY,
     PAN_OP_ATTENTION,
     PAN_OP_ADD,
+    /* training (backends/backward_args.h): from here on every op is a
+     * reduction, a backward or a loss */
+    PAN_OP_SUM_ROWS,
+    PAN_OP_CONV2D_BACKWARD,
+    PAN_OP_UPSAMPLE_NEAREST_BACKWARD,
+    PAN_OP_GROUP_NORM_BACKWARD,
+    PAN_OP_LAYER_NORM_BACKWARD,
+    PAN_OP_RMS_NORM_BACKWARD,
+    PAN_OP_SOFTMAX_BACKWARD,
+    PAN_OP_SILU_BACKWARD,
+    PAN_OP_GELU_BACKWARD,
+    PAN_OP_SWIGLU_BACKWARD,
+    PAN_OP_ROPE_BACKWARD,
+    PAN_OP_MODULATE_BACKWARD,
+    PAN_OP_GATE_ADD_BACKWARD,
+    PAN_OP_EMBEDDING_BACKWARD,
+    PAN_OP_PATCHIFY_BACKWARD,
+    PAN_OP_UNPATCHIFY_BACKWARD,
+    PAN_OP_ATTENTION_BACKWARD,
+    PAN_OP_MSE_LOSS,
+    PAN_OP_L1_LOSS,
+    PAN_OP_KL_LOSS,
     PAN_OP_COUNT
 } pan_op;
 
-/* "matmul", "conv2d", ...; NULL for an invalid op. */
+/* The first op that is not an inference forward (PAN_OP_SUM_ROWS). */
+#define PAN_OP_FIRST_TRAINING PAN_OP_SUM_ROWS
+
+/* "matmul", "conv2d", ..., "conv2d_backward", "mse_loss"; NULL for an
+ * invalid op. */
 const char *pan_op_name(pan_op op);
 
 /* out[b] = alpha * op(a[b]) @ op(b[b]) + bias + beta * out[b]
@@ -219,6 +247,13 @@ typedef struct pan_patch_args {
  *              keys at positions <= its own
  *     BLOCK    query i sees key j iff k_block[j] <= q_block[i]
  *              (chunk-wise causal); q_block i32 (Tq), k_block i32 (Tk)
+ *     ROUNDS   the backbone's teacher-forced training mask (docs/model.md,
+ *              "History, KV cache and eviction"): query i sees key j iff
+ *              it would under CAUSAL and (k_round[b][j] == 0 or
+ *              k_round[b][j] >= q_round[b][i] - round_window + 2), i.e. a
+ *              token of round r sees round 0, rounds max(1, r-N+2)..r-1
+ *              and its own round up to itself; q_round i32 (B, Tq),
+ *              k_round i32 (B, Tk), round_window N >= 2
  *   key_mask u8 (B, Tk) or NULL: additionally hides keys whose entry is 0
  *            (padding).
  * A query that sees no key at all gets an output of zeros.
@@ -226,18 +261,28 @@ typedef struct pan_patch_args {
 typedef enum pan_attention_mask {
     PAN_ATTENTION_MASK_NONE = 0,
     PAN_ATTENTION_MASK_CAUSAL,
-    PAN_ATTENTION_MASK_BLOCK
+    PAN_ATTENTION_MASK_BLOCK,
+    PAN_ATTENTION_MASK_ROUNDS
 } pan_attention_mask;
 
+/*   lse  f32 (B, Hq, Tq) or NULL: optional second output, the natural log
+ *        of sum_j exp(scale * q_i.k_j) over the keys query i sees
+ *        (-INFINITY when it sees none): what ATTENTION_BACKWARD needs. A
+ *        backend that cannot write it refuses the call in supports_op. */
 typedef struct pan_attention_args {
     const pan_tensor *q, *k, *v;
     pan_tensor *out;
+    pan_tensor *lse;
     const pan_tensor *kv_len, *q_block, *k_block, *key_mask;
+    const pan_tensor *q_round, *k_round; /* ROUNDS only */
+    int round_window;                    /* ROUNDS only */
     pan_attention_mask mask;
     float scale;
     /* derived */
     int64_t batch, q_len, kv_capacity, q_heads, kv_heads, head_dim;
 } pan_attention_args;
+
+#include "backends/backward_args.h"
 
 typedef struct pan_backend pan_backend;
 
@@ -268,6 +313,43 @@ typedef struct pan_backend_vtable {
     pan_status (*unpatchify)(pan_backend *be, const pan_patch_args *args);
     pan_status (*attention)(pan_backend *be, const pan_attention_args *args);
     pan_status (*add)(pan_backend *be, const pan_binary_args *args);
+    /* training (backends/backward_args.h) */
+    pan_status (*sum_rows)(pan_backend *be, const pan_sum_rows_args *args);
+    pan_status (*conv2d_backward)(pan_backend *be,
+                                  const pan_conv2d_backward_args *args);
+    pan_status (*upsample_nearest_backward)(
+        pan_backend *be, const pan_upsample_backward_args *args);
+    pan_status (*group_norm_backward)(pan_backend *be,
+                                      const pan_norm_backward_args *args);
+    pan_status (*layer_norm_backward)(pan_backend *be,
+                                      const pan_norm_backward_args *args);
+    pan_status (*rms_norm_backward)(pan_backend *be,
+                                    const pan_norm_backward_args *args);
+    pan_status (*softmax_backward)(pan_backend *be,
+                                   const pan_softmax_backward_args *args);
+    pan_status (*silu_backward)(pan_backend *be,
+                                const pan_unary_backward_args *args);
+    pan_status (*gelu_backward)(pan_backend *be,
+                                const pan_unary_backward_args *args);
+    pan_status (*swiglu_backward)(pan_backend *be,
+                                  const pan_swiglu_backward_args *args);
+    pan_status (*rope_backward)(pan_backend *be,
+                                const pan_rope_backward_args *args);
+    pan_status (*modulate_backward)(pan_backend *be,
+                                    const pan_modulate_backward_args *args);
+    pan_status (*gate_add_backward)(pan_backend *be,
+                                    const pan_gate_add_backward_args *args);
+    pan_status (*embedding_backward)(pan_backend *be,
+                                     const pan_embedding_backward_args *args);
+    pan_status (*patchify_backward)(pan_backend *be,
+                                    const pan_patch_backward_args *args);
+    pan_status (*unpatchify_backward)(pan_backend *be,
+                                      const pan_patch_backward_args *args);
+    pan_status (*attention_backward)(pan_backend *be,
+                                     const pan_attention_backward_args *args);
+    pan_status (*mse_loss)(pan_backend *be, const pan_loss_args *args);
+    pan_status (*l1_loss)(pan_backend *be, const pan_loss_args *args);
+    pan_status (*kl_loss)(pan_backend *be, const pan_loss_args *args);
 } pan_backend_vtable;
 
 struct pan_backend {

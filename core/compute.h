@@ -102,6 +102,13 @@ typedef struct pan_attention_extra {
     const pan_tensor *q_block;  /* i32 (Tq), with PAN_ATTENTION_MASK_BLOCK */
     const pan_tensor *k_block;  /* i32 (Tk), with PAN_ATTENTION_MASK_BLOCK */
     const pan_tensor *key_mask; /* u8 (B, Tk) */
+    const pan_tensor *q_round;  /* i32 (B, Tq), with PAN_ATTENTION_MASK_ROUNDS */
+    const pan_tensor *k_round;  /* i32 (B, Tk), with PAN_ATTENTION_MASK_ROUNDS */
+    int round_window;           /* N >= 2, with PAN_ATTENTION_MASK_ROUNDS */
+    /* forward only, optional second output: f32 (B, Hq, Tq) log-sum-exp of
+     * each query's scores (what pan_compute_attention_backward needs);
+     * ignored by the backward */
+    pan_tensor *lse;
 } pan_attention_extra;
 
 pan_status pan_compute_attention(pan_compute *c, pan_tensor *out,
@@ -110,5 +117,114 @@ pan_status pan_compute_attention(pan_compute *c, pan_tensor *out,
                                  float scale, const pan_attention_extra *extra);
 pan_status pan_compute_add(pan_compute *c, pan_tensor *out,
                            const pan_tensor *a, const pan_tensor *b);
+
+/* ---- training: reductions, backward passes, losses ----
+ * Semantics: backends/backward_args.h. Arguments run inputs, attributes,
+ * then outputs. Every gradient output is optional (NULL: not computed),
+ * has the shape of the tensor it is the gradient of, and is ACCUMULATED
+ * into (+=); gradients never overlap an input or each other. Validation
+ * is as strict as the forwards' (INVALID_ARGUMENT naming the op, the
+ * tensor and both shapes; nothing written).
+ * add's backward is no op of its own: da += dout is
+ * pan_compute_add(c, da, da, dout). */
+
+/* out (N) += sum over rows of x, x of any rank 1..4 viewed as (rows, N). */
+pan_status pan_compute_sum_rows(pan_compute *c, const pan_tensor *x,
+                                pan_tensor *out);
+
+/* The gradients of pan_compute_matmul(out, a, b, bias, trans_a, trans_b,
+ * alpha, beta) (beta does not matter): da (a's shape), db (b's shape; a
+ * broadcast b sums over the batch), dbias (N). Composed from forward
+ * matmuls with beta = 1 and SUM_ROWS, so every backend's matmul serves
+ * it. */
+pan_status pan_compute_matmul_backward(pan_compute *c, const pan_tensor *dout,
+                                       const pan_tensor *a,
+                                       const pan_tensor *b, bool trans_a,
+                                       bool trans_b, float alpha,
+                                       pan_tensor *da, pan_tensor *db,
+                                       pan_tensor *dbias);
+pan_status pan_compute_conv2d_backward(pan_compute *c, const pan_tensor *x,
+                                       const pan_tensor *weight,
+                                       const pan_tensor *dout, int stride,
+                                       int pad, pan_tensor *dx,
+                                       pan_tensor *dweight, pan_tensor *dbias);
+pan_status pan_compute_upsample_nearest_backward(pan_compute *c,
+                                                 const pan_tensor *dout,
+                                                 int factor, pan_tensor *dx);
+/* gamma is the forward's (NULL if it had none; then dgamma must be NULL). */
+pan_status pan_compute_group_norm_backward(pan_compute *c, const pan_tensor *x,
+                                           const pan_tensor *gamma,
+                                           const pan_tensor *dout, int groups,
+                                           float eps, pan_tensor *dx,
+                                           pan_tensor *dgamma,
+                                           pan_tensor *dbeta);
+pan_status pan_compute_layer_norm_backward(pan_compute *c, const pan_tensor *x,
+                                           const pan_tensor *gamma,
+                                           const pan_tensor *dout, float eps,
+                                           pan_tensor *dx, pan_tensor *dgamma,
+                                           pan_tensor *dbeta);
+pan_status pan_compute_rms_norm_backward(pan_compute *c, const pan_tensor *x,
+                                         const pan_tensor *gamma,
+                                         const pan_tensor *dout, float eps,
+                                         pan_tensor *dx, pan_tensor *dgamma);
+/* y is the forward's output. */
+pan_status pan_compute_softmax_backward(pan_compute *c, const pan_tensor *y,
+                                        const pan_tensor *dy, pan_tensor *dx);
+pan_status pan_compute_silu_backward(pan_compute *c, const pan_tensor *x,
+                                     const pan_tensor *dout, pan_tensor *dx);
+pan_status pan_compute_gelu_backward(pan_compute *c, const pan_tensor *x,
+                                     const pan_tensor *dout,
+                                     pan_gelu_mode mode, pan_tensor *dx);
+pan_status pan_compute_swiglu_backward(pan_compute *c, const pan_tensor *gate,
+                                       const pan_tensor *up,
+                                       const pan_tensor *dout,
+                                       pan_tensor *dgate, pan_tensor *dup);
+pan_status pan_compute_rope_backward(pan_compute *c, const pan_tensor *dout,
+                                     const pan_tensor *positions, int dims,
+                                     float theta, pan_tensor *dx);
+pan_status pan_compute_modulate_backward(pan_compute *c, const pan_tensor *x,
+                                         const pan_tensor *scale,
+                                         const pan_tensor *dout,
+                                         pan_tensor *dx, pan_tensor *dshift,
+                                         pan_tensor *dscale);
+pan_status pan_compute_gate_add_backward(pan_compute *c, const pan_tensor *y,
+                                         const pan_tensor *gate,
+                                         const pan_tensor *dout,
+                                         pan_tensor *dresidual, pan_tensor *dy,
+                                         pan_tensor *dgate);
+pan_status pan_compute_embedding_backward(pan_compute *c,
+                                          const pan_tensor *ids,
+                                          const pan_tensor *dout,
+                                          pan_tensor *dtable);
+/* dtokens is the gradient of patchify's output, dimage of its input. */
+pan_status pan_compute_patchify_backward(pan_compute *c,
+                                         const pan_tensor *dtokens, int patch,
+                                         pan_tensor *dimage);
+pan_status pan_compute_unpatchify_backward(pan_compute *c,
+                                           const pan_tensor *dimage, int patch,
+                                           pan_tensor *dtokens);
+/* out and lse from the forward (extra->lse there); the mask arguments as
+ * the forward's (extra->lse is ignored here). */
+pan_status pan_compute_attention_backward(
+    pan_compute *c, const pan_tensor *q, const pan_tensor *k,
+    const pan_tensor *v, const pan_tensor *out, const pan_tensor *dout,
+    const pan_tensor *lse, pan_attention_mask mask, float scale,
+    const pan_attention_extra *extra, pan_tensor *dq, pan_tensor *dk,
+    pan_tensor *dv);
+/* loss (1) is written; dpred (pred's shape) += grad_scale * d loss/d pred.
+ * pred, target (B, ...); weights (B) or NULL. */
+pan_status pan_compute_mse_loss(pan_compute *c, const pan_tensor *pred,
+                                const pan_tensor *target,
+                                const pan_tensor *weights, float grad_scale,
+                                pan_tensor *loss, pan_tensor *dpred);
+pan_status pan_compute_l1_loss(pan_compute *c, const pan_tensor *pred,
+                               const pan_tensor *target,
+                               const pan_tensor *weights, float grad_scale,
+                               pan_tensor *loss, pan_tensor *dpred);
+/* KL(N(mean, exp(logvar)) || N(0, 1)) averaged over the batch. */
+pan_status pan_compute_kl_loss(pan_compute *c, const pan_tensor *mean,
+                               const pan_tensor *logvar, float grad_scale,
+                               pan_tensor *loss, pan_tensor *dmean,
+                               pan_tensor *dlogvar);
 
 #endif

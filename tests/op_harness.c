@@ -206,11 +206,41 @@ static void print_line(op_harness *h, const op_case *tc, const char *backend,
                        double nmse, const char *verdict, const char *why) {
     char nmse_text[32] = "-";
     if (nmse >= 0) snprintf(nmse_text, sizeof nmse_text, "%.3g", nmse);
-    printf("%-16s %-18s %-60s nmse=%-10s %s%s%s\n", pan_op_name(tc->op),
+    printf("%-26s %-18s %-60s nmse=%-10s %s%s%s\n",
+           tc->label ? tc->label : pan_op_name(tc->op),
            backend, tc->shape, nmse_text, verdict, why[0] ? "  " : "", why);
     if (strcmp(verdict, "PASS") == 0) h->passed++;
     else if (strcmp(verdict, "SKIPPED") == 0) h->skipped++;
     else h->failed++;
+}
+
+/* nmse of one part [at, at + n), on out - init when tc->delta. */
+static double part_nmse(const op_case *tc, const float *want, const float *got,
+                        int64_t at, int64_t n) {
+    if (!tc->delta || !tc->init) return test_nmse(want + at, got + at, n);
+    double num = 0.0, den = 0.0;
+    for (int64_t i = at; i < at + n; i++) {
+        double w = (double)want[i] - tc->init[i];
+        double g = (double)got[i] - tc->init[i];
+        num += (w - g) * (w - g);
+        den += w * w;
+    }
+    if (den == 0.0) return num == 0.0 ? 0.0 : INFINITY;
+    return num / den;
+}
+
+/* The worst nmse over the case's parts. */
+static double case_nmse(const op_case *tc, const float *want,
+                        const float *got) {
+    if (tc->n_parts == 0) return part_nmse(tc, want, got, 0, tc->out_count);
+    double worst = 0.0;
+    int64_t at = 0;
+    for (int i = 0; i < tc->n_parts; i++) {
+        double nmse = part_nmse(tc, want, got, at, tc->parts[i]);
+        if (!(nmse <= worst)) worst = nmse;
+        at += tc->parts[i];
+    }
+    return worst;
 }
 
 /* Checks a successful run against the oracle output; returns the nmse (or
@@ -238,7 +268,7 @@ static double judge(const op_case *tc, const run_result *r,
                  (long long)bad, (double)got->data[bad]);
         return -1;
     }
-    double nmse = test_nmse(want->data, got->data, tc->out_count);
+    double nmse = case_nmse(tc, want->data, got->data);
     double bound = tc->bound > 0 ? tc->bound : OP_NMSE_BOUND;
     if (!(nmse <= bound))
         snprintf(why, why_size, "nmse above bound %.1g", bound);
@@ -272,6 +302,13 @@ void op_harness_run_case(op_harness *h, const op_case *tc) {
         abort();
     }
     if ((int)tc->op >= 0 && tc->op < PAN_OP_COUNT) h->cases_per_op[tc->op]++;
+    int64_t packed = 0;
+    for (int i = 0; i < tc->n_parts; i++) packed += tc->parts[i];
+    if (tc->n_parts && packed != tc->out_count) {
+        fprintf(stderr, "op_harness: case '%s' parts sum to %lld, not %lld\n",
+                tc->shape, (long long)packed, (long long)tc->out_count);
+        abort(); /* a bug in the test itself */
+    }
     snapshot_inputs(h);
     run_result r = run_once(h, h->oracle, tc, &want);
     double nmse = judge(tc, &r, &want, &want, why, sizeof why);

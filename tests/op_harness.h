@@ -18,6 +18,13 @@
  *   Every output sits between guard floats (tests/test_util.h) and starts as
  *   NaN, so unwritten elements and out-of-bounds writes both fail.
  * - A strict backend that answers UNIMPLEMENTED is SKIPPED, never passed.
+ * - Several outputs (the gradients of a backward op) share `out`, one after
+ *   the other: `parts` lists their lengths and the nmse is the worst over
+ *   the parts, so a small gradient (a bias) is not drowned by a large one.
+ * - Accumulating outputs start from a random `init` and set `delta`: the
+ *   nmse then compares out - init (what the op added), so an op that
+ *   overwrote instead of accumulating fails, and the init does not dilute
+ *   the comparison.
  * - Not thread safe; one harness per process.
  */
 #ifndef PAN_TESTS_OP_HARNESS_H
@@ -43,6 +50,10 @@ typedef struct op_case {
     op_run_fn run;
     const void *params;
     const float *init; /* (out_count) out before each run, or NULL: NaN */
+    bool delta;        /* compare out - init (accumulating outputs) */
+    int n_parts;       /* 0: one output of out_count floats */
+    int64_t parts[6];  /* lengths of the outputs packed in out */
+    const char *label; /* printed instead of the op's name, or NULL */
 } op_case;
 
 typedef struct op_harness op_harness;
@@ -76,5 +87,7 @@ int op_harness_summary(const op_harness *h);
 void op_cases_linear(op_harness *h);    /* matmul, conv2d, upsample, layout */
 void op_cases_pointwise(op_harness *h); /* norms, softmax, unary, binary... */
 void op_cases_attention(op_harness *h); /* attention, rope */
+void op_cases_backward(op_harness *h);  /* sum_rows, matmul/conv/norm/... */
+void op_cases_attention_backward(op_harness *h); /* lse, rounds, backward */
 
 #endif

@@ -30,11 +30,13 @@ int main(void) {
         printf("FAIL: cannot create the computes\n");
         return 1;
     }
-    printf("%-16s %-18s %-60s %-15s %s\n", "op", "backend", "case", "nmse",
+    printf("%-26s %-18s %-60s %-15s %s\n", "op", "backend", "case", "nmse",
            "result");
     op_cases_linear(h);
     op_cases_pointwise(h);
     op_cases_attention(h);
+    op_cases_backward(h);
+    op_cases_attention_backward(h);
     int failed = op_harness_summary(h);
     op_harness_destroy(h);
     return failed ? 1 : 0;

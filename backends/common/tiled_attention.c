@@ -10,9 +10,10 @@
  *   set -inf), P = exp(S - rowmax) unnormalised, with the fast expf
  *   Op (g*R, D) = P @ V[b, 0:nk, kh, :], then each row scaled by 1/sum into
  *   its place in out (B, Tq, Hq, D)
- * nk is L, or with a causal or block mask the last key some row of the
- * block sees, so those masks skip the keys no row of the block can see. A
- * row that sees no key gets zeros. Query blocks are of equal size (within
+ * nk is L, or with a causal, rounds or block mask the last key some row of
+ * the block sees, so those masks skip the keys no row of the block can
+ * see. A row that sees no key gets zeros. The optional lse output is
+ * rowmax + log(sum) of each packed row (-inf when it sees no key). Query blocks are of equal size (within
  * one row) so tiles balance.
  */
 #include "backends/common/tiled_attention.h"
@@ -52,6 +53,9 @@ int64_t pan_tiled_attention_plan(pan_tiled_attention *p,
     p->q_block = a->q_block ? a->q_block->data : NULL;
     p->k_block = a->k_block ? a->k_block->data : NULL;
     p->key_mask = a->key_mask ? a->key_mask->data : NULL;
+    p->q_round = a->q_round ? a->q_round->data : NULL;
+    p->k_round = a->k_round ? a->k_round->data : NULL;
+    p->lse = a->lse ? a->lse->data : NULL;
     p->q_block_rows = a->mask == PAN_ATTENTION_MASK_NONE ? Q_BLOCK_DENSE
                                                          : Q_BLOCK_MASKED;
     if (p->q_block_rows > a->q_len) p->q_block_rows = a->q_len;
@@ -74,6 +78,12 @@ static void mask_row(const pan_tiled_attention *p, int64_t b, int64_t i, float *
         for (int64_t j = 0; j < n; j++)
             s[j] = p->k_block[j] <= qb ? s[j] : -INFINITY;
     }
+    if (a->mask == PAN_ATTENTION_MASK_ROUNDS) {
+        const int32_t *kr = p->k_round + b * a->kv_capacity;
+        int64_t lo = (int64_t)p->q_round[b * a->q_len + i] - a->round_window + 2;
+        for (int64_t j = 0; j < n; j++)
+            s[j] = kr[j] == 0 || kr[j] >= lo ? s[j] : -INFINITY;
+    }
     if (p->key_mask) {
         const uint8_t *km = p->key_mask + b * a->kv_capacity;
         for (int64_t j = 0; j < n; j++) s[j] = km[j] ? s[j] : -INFINITY;
@@ -93,15 +103,19 @@ static int64_t block_keys(const pan_tiled_attention *p, int64_t i0, int64_t rows
 }
 
 /* Softmax numerator in place over s[0, n); zeros s[n, width). Returns
- * 1/sum, or 0 when the row sees no key (every score -inf). NaN scores give
- * a NaN row. */
-static float softmax_row(float *s, int64_t n, int64_t width) {
+ * 1/sum, or 0 when the row sees no key (every score -inf); *lse gets
+ * max + log(sum) (-inf without a key). NaN scores give a NaN row. */
+static float softmax_row(float *s, int64_t n, int64_t width, float *lse) {
     float max = pan_fast_max(s, n);
     /* every score -inf or NaN: exp(s) gives 0 (no key) or NaN */
     float shift = max == -INFINITY ? 0.0f : max;
     float sum = pan_fast_exp_shift_sum(s, n, shift);
     if (width > n) memset(s + n, 0, (size_t)(width - n) * sizeof *s);
-    if (sum == 0.0f) return 0.0f;
+    if (sum == 0.0f) {
+        *lse = -INFINITY;
+        return 0.0f;
+    }
+    *lse = shift + logf(sum);
     return 1.0f / sum;
 }
 
@@ -117,7 +131,8 @@ void pan_tiled_attention_tile(const pan_tiled_attention *p, int64_t tile,
     int64_t qb = p->q_block_rows, i0 = blk * qb;
     int64_t rows = tq - i0 < qb ? tq - i0 : qb;
     int64_t len = p->kv_len ? p->kv_len[b] : tk;
-    bool causal = a->mask == PAN_ATTENTION_MASK_CAUSAL;
+    bool causal = a->mask == PAN_ATTENTION_MASK_CAUSAL ||
+                  a->mask == PAN_ATTENTION_MASK_ROUNDS;
     int64_t nk = causal ? len - tq + i0 + rows : len; /* >= rows when causal */
     if (a->mask == PAN_ATTENTION_MASK_BLOCK)
         nk = block_keys(p, i0, rows, len);
@@ -130,6 +145,10 @@ void pan_tiled_attention_tile(const pan_tiled_attention *p, int64_t tile,
     if (nk <= 0) {
         for (int64_t r = 0; r < rows; r++)
             memset(out + r * hq * d, 0, (size_t)(g * d) * sizeof *out);
+        if (p->lse)
+            for (int64_t j = 0; j < g; j++)
+                for (int64_t r = 0; r < rows; r++)
+                    p->lse[((b * hq + kh * g + j) * tq) + i0 + r] = -INFINITY;
         return;
     }
     /* packed rows are head-major: row j*rows + r is head kh*g+j, query
@@ -150,7 +169,10 @@ void pan_tiled_attention_tile(const pan_tiled_attention *p, int64_t tile,
         float *row = s + pr * nk;
         int64_t n = causal ? len - tq + i0 + r + 1 : nk;
         mask_row(p, b, i0 + r, row, n);
-        inv[pr] = softmax_row(row, n, nk);
+        float lse;
+        inv[pr] = softmax_row(row, n, nk, &lse);
+        if (p->lse) /* (B, Hq, Tq); packed row pr is head kh*g + pr/rows */
+            p->lse[(b * hq + kh * g + pr / rows) * tq + i0 + r] = lse;
     }
     p->sgemm(false, (int)m, (int)d, (int)nk, 1.0f, s, (int)nk, v,
              (int)(hkv * d), op, (int)d);

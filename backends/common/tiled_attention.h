@@ -11,8 +11,10 @@
  *   (backends/backend.h, PAN_OP_ATTENTION) and the backend's sgemm; it
  *   returns the number of tiles (0: nothing to do) and the scratch floats
  *   one worker needs (plan->slot_floats, a multiple of 16).
+ * - Every mask kind (ROUNDS too) and the optional lse output are
+ *   supported.
  * - pan_tiled_attention_tile(plan, tile, scratch) computes one tile into
- *   the output rows only that tile writes; `scratch` is slot_floats floats
+ *   the output rows (and lse entries) only that tile writes; `scratch` is slot_floats floats
  *   owned by the calling worker. Tiles may run in any order on any thread.
  * - Determinism: the tiling depends only on the shapes, never on the thread
  *   count; a tile's result depends only on its inputs and the sgemm, which
@@ -42,6 +44,8 @@ typedef struct pan_tiled_attention {
     const int32_t *kv_len;  /* (B) or NULL */
     const int32_t *q_block, *k_block; /* (Tq), (Tk) with BLOCK masks */
     const uint8_t *key_mask;/* (B, Tk) or NULL */
+    const int32_t *q_round, *k_round; /* (B, Tq), (B, Tk) with ROUNDS */
+    float *lse;             /* (B, Hq, Tq) or NULL */
     int64_t q_block_rows;   /* query rows per tile */
     int64_t n_blocks;       /* query blocks per (b, kh) */
     size_t slot_floats;     /* scratch floats per worker */

@@ -32,6 +32,7 @@ static void onednn_destroy(pan_backend *be) {
         if (st->engine) dnnl_engine_destroy(st->engine);
         free(st->scratch);
         free(st->attention_scratch);
+        free(st->ones);
         free(st);
     }
     free(be);
@@ -76,6 +77,9 @@ static bool onednn_supports_op(pan_backend *be, pan_op op, const void *args) {
         return a->kv_capacity <= INT32_MAX && a->q_heads <= INT32_MAX / d &&
                a->q_len <= INT32_MAX / (a->q_heads ? a->q_heads : 1);
     }
+    case PAN_OP_SUM_ROWS: { /* dnnl_sgemm takes int64 sizes */
+        return true;
+    }
     case PAN_OP_LAYER_NORM: {
         const pan_norm_args *a = args;
         return a->cols > 0 && a->rows * a->cols >= ONEDNN_MIN_LAYER_NORM;
@@ -101,6 +105,7 @@ static const pan_backend_vtable onednn_vtable = {
     .swiglu = onednn_swiglu,
     .add = onednn_add,
     .attention = onednn_attention,
+    .sum_rows = onednn_sum_rows,
 };
 
 /* n_threads < 1 means every processor OpenMP sees. */

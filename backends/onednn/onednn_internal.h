@@ -37,6 +37,8 @@ typedef struct onednn_state {
     size_t scratch_bytes;
     float *attention_scratch; /* (attention_floats) tiles' scratch */
     size_t attention_floats;
+    float *ones;              /* (ones_count) 1.0f: SUM_ROWS's operand */
+    size_t ones_count;
 } onednn_state;
 
 static inline onednn_state *onednn_state_of(pan_backend *be) {
@@ -108,5 +110,6 @@ pan_status onednn_upsample_nearest(pan_backend *be,
                                    const pan_upsample_args *args);
 pan_status onednn_layer_norm(pan_backend *be, const pan_norm_args *args);
 pan_status onednn_attention(pan_backend *be, const pan_attention_args *args);
+pan_status onednn_sum_rows(pan_backend *be, const pan_sum_rows_args *args);
 
 #endif

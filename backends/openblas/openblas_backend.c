@@ -133,6 +133,10 @@ static bool openblas_supports_op(pan_backend *be, pan_op op,
         int64_t d = a->head_dim ? a->head_dim : 1;
         return fits(a->kv_capacity) && a->q_heads <= PAN_OPENBLAS_MAX_DIM / d;
     }
+    case PAN_OP_SUM_ROWS: {
+        const pan_sum_rows_args *a = args;
+        return fits(a->rows) && fits(a->cols);
+    }
     default:
         return true;
     }
@@ -148,6 +152,7 @@ static const pan_backend_vtable openblas_vtable = {
     .conv2d = pan_openblas_conv2d,
     .attention = pan_openblas_attention,
     .rms_norm = pan_openblas_rms_norm,
+    .sum_rows = pan_openblas_sum_rows,
 };
 
 pan_status pan_backend_openblas_create(pan_backend **out, pan_threadpool *pool,

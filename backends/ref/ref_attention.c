@@ -1,5 +1,7 @@
 /* backends/ref/ref_attention.c: scaled dot-product attention, one query row
- * (batch, query, head) at a time: scores, mask, softmax, weighted sum. */
+ * (batch, query, head) at a time: scores, mask, softmax, weighted sum; the
+ * optional lse output is max + log(sum) of that row's softmax. The mask
+ * rule (pan_ref_attention_visible) is shared with the backward pass. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -12,9 +14,8 @@ typedef struct attention_job {
     atomic_int out_of_memory;
 } attention_job;
 
-/* Whether query i of batch b may see key j. */
-static int key_visible(const pan_attention_args *p, int64_t b, int64_t i,
-                       int64_t j, int64_t kv_len) {
+int pan_ref_attention_visible(const pan_attention_args *p, int64_t b,
+                              int64_t i, int64_t j, int64_t kv_len) {
     if (j >= kv_len) return 0;
     if (p->key_mask && !((const uint8_t *)p->key_mask->data)[b * p->kv_capacity + j])
         return 0;
@@ -23,6 +24,12 @@ static int key_visible(const pan_attention_args *p, int64_t b, int64_t i,
     if (p->mask == PAN_ATTENTION_MASK_BLOCK)
         return ((const int32_t *)p->k_block->data)[j] <=
                ((const int32_t *)p->q_block->data)[i];
+    if (p->mask == PAN_ATTENTION_MASK_ROUNDS) {
+        if (j > kv_len - p->q_len + i) return 0;
+        int32_t kr = ((const int32_t *)p->k_round->data)[b * p->kv_capacity + j];
+        int32_t qr = ((const int32_t *)p->q_round->data)[b * p->q_len + i];
+        return kr == 0 || (int64_t)kr >= (int64_t)qr - p->round_window + 2;
+    }
     return 1;
 }
 
@@ -47,7 +54,7 @@ static void attention_rows(void *ctx, int64_t begin, int64_t end) {
         float max = -INFINITY;
         for (int64_t j = 0; j < p->kv_capacity; j++) {
             scores[j] = -INFINITY;
-            if (!key_visible(p, b, i, j, kv_len)) continue;
+            if (!pan_ref_attention_visible(p, b, i, j, kv_len)) continue;
             const float *k = (const float *)p->k->data +
                              ((b * p->kv_capacity + j) * Hkv + kvh) * D;
             float dot = 0.0f;
@@ -56,12 +63,16 @@ static void attention_rows(void *ctx, int64_t begin, int64_t end) {
             if (scores[j] > max) max = scores[j];
         }
         for (int64_t d = 0; d < D; d++) out[d] = 0.0f;
+        float *lse = p->lse ? (float *)p->lse->data + (b * Hq + h) * p->q_len + i
+                            : NULL; /* (B, Hq, Tq) */
+        if (lse) *lse = -INFINITY;
         if (max == -INFINITY) continue; /* sees no key: zeros */
         double sum = 0.0;
         for (int64_t j = 0; j < p->kv_capacity; j++) {
             scores[j] = scores[j] == -INFINITY ? 0.0f : expf(scores[j] - max);
             sum += scores[j];
         }
+        if (lse) *lse = (float)((double)max + log(sum));
         float inv = (float)(1.0 / sum);
         for (int64_t j = 0; j < p->kv_capacity; j++) {
             if (scores[j] == 0.0f) continue;

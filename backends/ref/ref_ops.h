@@ -30,6 +30,34 @@ pan_status pan_ref_patchify(pan_backend *be, const pan_patch_args *args);
 pan_status pan_ref_unpatchify(pan_backend *be, const pan_patch_args *args);
 pan_status pan_ref_attention(pan_backend *be, const pan_attention_args *args);
 
+/* training ops (backends/backward_args.h): accumulate into gradients,
+ * reductions in double and in a fixed order */
+pan_status pan_ref_sum_rows(pan_backend *be, const pan_sum_rows_args *args);
+pan_status pan_ref_conv2d_backward(pan_backend *be, const pan_conv2d_backward_args *args);
+pan_status pan_ref_upsample_nearest_backward(pan_backend *be, const pan_upsample_backward_args *args);
+pan_status pan_ref_group_norm_backward(pan_backend *be, const pan_norm_backward_args *args);
+pan_status pan_ref_layer_norm_backward(pan_backend *be, const pan_norm_backward_args *args);
+pan_status pan_ref_rms_norm_backward(pan_backend *be, const pan_norm_backward_args *args);
+pan_status pan_ref_softmax_backward(pan_backend *be, const pan_softmax_backward_args *args);
+pan_status pan_ref_silu_backward(pan_backend *be, const pan_unary_backward_args *args);
+pan_status pan_ref_gelu_backward(pan_backend *be, const pan_unary_backward_args *args);
+pan_status pan_ref_swiglu_backward(pan_backend *be, const pan_swiglu_backward_args *args);
+pan_status pan_ref_rope_backward(pan_backend *be, const pan_rope_backward_args *args);
+pan_status pan_ref_modulate_backward(pan_backend *be, const pan_modulate_backward_args *args);
+pan_status pan_ref_gate_add_backward(pan_backend *be, const pan_gate_add_backward_args *args);
+pan_status pan_ref_embedding_backward(pan_backend *be, const pan_embedding_backward_args *args);
+pan_status pan_ref_patchify_backward(pan_backend *be, const pan_patch_backward_args *args);
+pan_status pan_ref_unpatchify_backward(pan_backend *be, const pan_patch_backward_args *args);
+pan_status pan_ref_attention_backward(pan_backend *be, const pan_attention_backward_args *args);
+pan_status pan_ref_mse_loss(pan_backend *be, const pan_loss_args *args);
+pan_status pan_ref_l1_loss(pan_backend *be, const pan_loss_args *args);
+pan_status pan_ref_kl_loss(pan_backend *be, const pan_loss_args *args);
+
+/* Whether query i of batch b sees key j (every mask kind); kv_len is the
+ * batch's number of existing keys. Shared by the forward and backward. */
+int pan_ref_attention_visible(const pan_attention_args *p, int64_t b,
+                              int64_t i, int64_t j, int64_t kv_len);
+
 /* Items per thread below which a loop is not worth splitting. */
 #define PAN_REF_GRAIN_ELEMENTS 16384
 
