@@ -214,6 +214,17 @@ static void print_line(op_harness *h, const op_case *tc, const char *backend,
     else h->failed++;
 }
 
+double op_default_bound(pan_op op) {
+    switch (op) {
+    case PAN_OP_MATMUL:
+    case PAN_OP_SUM_ROWS:
+    case PAN_OP_CONV2D:
+    case PAN_OP_ATTENTION:
+    case PAN_OP_GELU: return 1e-11;
+    default: return OP_NMSE_BOUND;
+    }
+}
+
 /* nmse of one part [at, at + n), on out - init when tc->delta. */
 static double part_nmse(const op_case *tc, const float *want, const float *got,
                         int64_t at, int64_t n) {
@@ -269,7 +280,7 @@ static double judge(const op_case *tc, const run_result *r,
         return -1;
     }
     double nmse = case_nmse(tc, want->data, got->data);
-    double bound = tc->bound > 0 ? tc->bound : OP_NMSE_BOUND;
+    double bound = tc->bound > 0 ? tc->bound : op_default_bound(tc->op);
     if (!(nmse <= bound))
         snprintf(why, why_size, "nmse above bound %.1g", bound);
     return nmse;
