@@ -48,6 +48,14 @@ pan_status onednn_attr_create(dnnl_primitive_attr_t *attr, const char *op) {
 pan_status onednn_pd_create(onednn_state *st, dnnl_primitive_desc_t *pd,
                             const void *op_desc, dnnl_primitive_attr_t attr,
                             const char *op) {
+    return onednn_pd_create_hinted(st, pd, op_desc, attr, NULL, op);
+}
+
+pan_status onednn_pd_create_hinted(onednn_state *st, dnnl_primitive_desc_t *pd,
+                                   const void *op_desc,
+                                   dnnl_primitive_attr_t attr,
+                                   const_dnnl_primitive_desc_t hint,
+                                   const char *op) {
     dnnl_primitive_attr_t own = NULL;
     if (!attr) {
         pan_status s = onednn_attr_create(&own, op);
@@ -56,7 +64,7 @@ pan_status onednn_pd_create(onednn_state *st, dnnl_primitive_desc_t *pd,
     }
     omp_set_num_threads(st->n_threads);
     pan_status s = onednn_check(
-        dnnl_primitive_desc_create(pd, op_desc, attr, st->engine, NULL), op,
+        dnnl_primitive_desc_create(pd, op_desc, attr, st->engine, hint), op,
         "dnnl_primitive_desc_create");
     if (own) dnnl_primitive_attr_destroy(own);
     return s;

@@ -62,6 +62,14 @@ pan_status onednn_pd_create(onednn_state *st, dnnl_primitive_desc_t *pd,
                             const void *op_desc, dnnl_primitive_attr_t attr,
                             const char *op);
 
+/* The same with the forward primitive descriptor a backward descriptor
+ * needs as its hint (NULL for forwards). */
+pan_status onednn_pd_create_hinted(onednn_state *st, dnnl_primitive_desc_t *pd,
+                                   const void *op_desc,
+                                   dnnl_primitive_attr_t attr,
+                                   const_dnnl_primitive_desc_t hint,
+                                   const char *op);
+
 /* Reorder primitive descriptor from `src` to `dst` layout. */
 pan_status onednn_reorder_pd_create(onednn_state *st, dnnl_primitive_desc_t *pd,
                                     const dnnl_memory_desc_t *src,
@@ -111,5 +119,7 @@ pan_status onednn_upsample_nearest(pan_backend *be,
 pan_status onednn_layer_norm(pan_backend *be, const pan_norm_args *args);
 pan_status onednn_attention(pan_backend *be, const pan_attention_args *args);
 pan_status onednn_sum_rows(pan_backend *be, const pan_sum_rows_args *args);
+pan_status onednn_conv2d_backward(pan_backend *be,
+                                  const pan_conv2d_backward_args *args);
 
 #endif
