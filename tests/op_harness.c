@@ -221,6 +221,7 @@ double op_default_bound(pan_op op) {
     case PAN_OP_CONV2D:
     case PAN_OP_CONV2D_BACKWARD:
     case PAN_OP_ATTENTION:
+    case PAN_OP_ATTENTION_BACKWARD:
     case PAN_OP_GELU: return 1e-11;
     default: return OP_NMSE_BOUND;
     }

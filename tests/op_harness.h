@@ -42,7 +42,7 @@
 #define OP_NMSE_BOUND 1e-12
 
 /* OP_NMSE_BOUND, or 1e-11 for matmul (and matmul_backward), sum_rows,
- * conv2d and its backward, attention and gelu. */
+ * conv2d, attention (each with its backward) and gelu. */
 double op_default_bound(pan_op op);
 
 typedef pan_status (*op_run_fn)(pan_compute *c, const void *params,

@@ -48,7 +48,7 @@ int64_t pan_tiled_attention_plan(pan_tiled_attention *p,
     p->q = a->q->data;
     p->k = a->k->data;
     p->v = a->v->data;
-    p->out = a->out->data;
+    p->out = a->out ? a->out->data : NULL; /* NULL: a backward plan */
     p->kv_len = a->kv_len ? a->kv_len->data : NULL;
     p->q_block = a->q_block ? a->q_block->data : NULL;
     p->k_block = a->k_block ? a->k_block->data : NULL;
@@ -69,9 +69,8 @@ int64_t pan_tiled_attention_plan(pan_tiled_attention *p,
     return a->batch * a->kv_heads * p->n_blocks;
 }
 
-/* Keys [0, n) of one score row: hide those the masks remove. */
-static void mask_row(const pan_tiled_attention *p, int64_t b, int64_t i, float *s,
-                     int64_t n) {
+void pan_tiled_attention_mask_row(const pan_tiled_attention *p, int64_t b,
+                                  int64_t i, float *s, int64_t n) {
     const pan_attention_args *a = p->args;
     if (a->mask == PAN_ATTENTION_MASK_BLOCK) {
         int32_t qb = p->q_block[i];
@@ -90,10 +89,8 @@ static void mask_row(const pan_tiled_attention *p, int64_t b, int64_t i, float *
     }
 }
 
-/* BLOCK mask: keys past the last one that some row of [i0, i0+rows) sees
- * are hidden from every row, so the tile stops there (0: no key at all). */
-static int64_t block_keys(const pan_tiled_attention *p, int64_t i0, int64_t rows,
-                          int64_t len) {
+static int64_t block_keys(const pan_tiled_attention *p, int64_t i0,
+                          int64_t rows, int64_t len) {
     int32_t q_max = p->q_block[i0];
     for (int64_t r = 1; r < rows; r++)
         if (p->q_block[i0 + r] > q_max) q_max = p->q_block[i0 + r];
@@ -119,6 +116,17 @@ static float softmax_row(float *s, int64_t n, int64_t width, float *lse) {
     return 1.0f / sum;
 }
 
+int64_t pan_tiled_attention_keys(const pan_tiled_attention *p, int64_t b,
+                                 int64_t i0, int64_t rows) {
+    const pan_attention_args *a = p->args;
+    int64_t len = p->kv_len ? p->kv_len[b] : a->kv_capacity;
+    if (a->mask == PAN_ATTENTION_MASK_CAUSAL ||
+        a->mask == PAN_ATTENTION_MASK_ROUNDS)
+        return len - a->q_len + i0 + rows;
+    if (a->mask == PAN_ATTENTION_MASK_BLOCK) return block_keys(p, i0, rows, len);
+    return len;
+}
+
 void pan_tiled_attention_tile(const pan_tiled_attention *p, int64_t tile,
                               float *scratch) {
     const pan_attention_args *a = p->args;
@@ -133,9 +141,7 @@ void pan_tiled_attention_tile(const pan_tiled_attention *p, int64_t tile,
     int64_t len = p->kv_len ? p->kv_len[b] : tk;
     bool causal = a->mask == PAN_ATTENTION_MASK_CAUSAL ||
                   a->mask == PAN_ATTENTION_MASK_ROUNDS;
-    int64_t nk = causal ? len - tq + i0 + rows : len; /* >= rows when causal */
-    if (a->mask == PAN_ATTENTION_MASK_BLOCK)
-        nk = block_keys(p, i0, rows, len);
+    int64_t nk = pan_tiled_attention_keys(p, b, i0, rows);
     /* the g query heads of key head kh are heads kh*g .. kh*g+g-1, which
      * sit side by side in each token's row of q and out */
     const float *q = p->q + ((b * tq + i0) * hq + kh * g) * d;
@@ -168,7 +174,7 @@ void pan_tiled_attention_tile(const pan_tiled_attention *p, int64_t tile,
         int64_t r = pr % rows;
         float *row = s + pr * nk;
         int64_t n = causal ? len - tq + i0 + r + 1 : nk;
-        mask_row(p, b, i0 + r, row, n);
+        pan_tiled_attention_mask_row(p, b, i0 + r, row, n);
         float lse;
         inv[pr] = softmax_row(row, n, nk, &lse);
         if (p->lse) /* (B, Hq, Tq); packed row pr is head kh*g + pr/rows */

@@ -58,4 +58,14 @@ int64_t pan_tiled_attention_plan(pan_tiled_attention *plan,
 void pan_tiled_attention_tile(const pan_tiled_attention *plan, int64_t tile,
                               float *scratch);
 
+/* Shared with the backward (tiled_attention_backward.h): the number of
+ * keys [0, nk) some query row of [i0, i0+rows) of batch b can see (the
+ * causal, rounds and block masks stop early; <= 0: none), and, for one
+ * score row s[0, n) of query i, -inf where the block, rounds and key masks
+ * hide a key (n already stops at the causal limit). */
+int64_t pan_tiled_attention_keys(const pan_tiled_attention *plan, int64_t b,
+                                 int64_t i0, int64_t rows);
+void pan_tiled_attention_mask_row(const pan_tiled_attention *plan, int64_t b,
+                                  int64_t i, float *s, int64_t n);
+
 #endif

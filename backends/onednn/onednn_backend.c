@@ -3,7 +3,8 @@
  *
  * Ops run here: matmul, conv2d, upsample_nearest, layer_norm, softmax,
  * silu, gelu, swiglu, add, attention (with lse and every mask kind), and
- * for training sum_rows and conv2d_backward (see onednn_<op>.c). Everything else is NULL and runs on ref. supports_op
+ * for training sum_rows, conv2d_backward and attention_backward (see
+ * onednn_<op>.c). Everything else is NULL and runs on ref. supports_op
  * refuses empty tensors and elementwise ops too small to pay for a
  * primitive call (thresholds below, measured), so dispatch falls back for
  * those.
@@ -80,6 +81,13 @@ static bool onednn_supports_op(pan_backend *be, pan_op op, const void *args) {
     }
     case PAN_OP_SUM_ROWS: /* dnnl_sgemm takes int64 sizes */
         return true;
+    case PAN_OP_ATTENTION_BACKWARD: { /* the tile sgemms take int sizes */
+        const pan_attention_args *a =
+            &((const pan_attention_backward_args *)args)->fwd;
+        int64_t d = a->head_dim ? a->head_dim : 1;
+        return a->kv_capacity <= INT32_MAX && a->q_heads <= INT32_MAX / d &&
+               a->q_len <= INT32_MAX / (a->q_heads ? a->q_heads : 1);
+    }
     case PAN_OP_CONV2D_BACKWARD: {
         const pan_conv2d_backward_args *a = args;
         return a->n > 0 && a->c > 0 && a->oc > 0 && a->oh > 0 && a->ow > 0;
@@ -111,6 +119,7 @@ static const pan_backend_vtable onednn_vtable = {
     .attention = onednn_attention,
     .sum_rows = onednn_sum_rows,
     .conv2d_backward = onednn_conv2d_backward,
+    .attention_backward = onednn_attention_backward,
 };
 
 /* n_threads < 1 means every processor OpenMP sees. */

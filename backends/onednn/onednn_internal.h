@@ -121,5 +121,7 @@ pan_status onednn_attention(pan_backend *be, const pan_attention_args *args);
 pan_status onednn_sum_rows(pan_backend *be, const pan_sum_rows_args *args);
 pan_status onednn_conv2d_backward(pan_backend *be,
                                   const pan_conv2d_backward_args *args);
+pan_status onednn_attention_backward(pan_backend *be,
+                                     const pan_attention_backward_args *args);
 
 #endif

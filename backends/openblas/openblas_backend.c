@@ -133,6 +133,11 @@ static bool openblas_supports_op(pan_backend *be, pan_op op,
         int64_t d = a->head_dim ? a->head_dim : 1;
         return fits(a->kv_capacity) && a->q_heads <= PAN_OPENBLAS_MAX_DIM / d;
     }
+    case PAN_OP_ATTENTION_BACKWARD: {
+        const pan_attention_args *a = &((const pan_attention_backward_args *)args)->fwd;
+        int64_t d = a->head_dim ? a->head_dim : 1;
+        return fits(a->kv_capacity) && a->q_heads <= PAN_OPENBLAS_MAX_DIM / d;
+    }
     case PAN_OP_SUM_ROWS: {
         const pan_sum_rows_args *a = args;
         return fits(a->rows) && fits(a->cols);
@@ -153,6 +158,7 @@ static const pan_backend_vtable openblas_vtable = {
     .attention = pan_openblas_attention,
     .rms_norm = pan_openblas_rms_norm,
     .sum_rows = pan_openblas_sum_rows,
+    .attention_backward = pan_openblas_attention_backward,
 };
 
 pan_status pan_backend_openblas_create(pan_backend **out, pan_threadpool *pool,

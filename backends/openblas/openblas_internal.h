@@ -66,6 +66,8 @@ pan_status pan_openblas_conv2d(pan_backend *be, const pan_conv2d_args *args);
 pan_status pan_openblas_attention(pan_backend *be,
                                   const pan_attention_args *args);
 pan_status pan_openblas_rms_norm(pan_backend *be, const pan_norm_args *args);
+pan_status pan_openblas_attention_backward(
+    pan_backend *be, const pan_attention_backward_args *args);
 pan_status pan_openblas_sum_rows(pan_backend *be,
                                  const pan_sum_rows_args *args);
 
