@@ -81,3 +81,10 @@ void pan_arena_rewind(pan_arena *arena, size_t mark) {
 }
 
 void pan_arena_reset(pan_arena *arena) { arena->used = 0; }
+
+void pan_arena_take(pan_arena_carver *carver, void **ptr, size_t bytes) {
+    carver->total += (bytes + PAN_ARENA_ALIGN - 1) & ~(size_t)(PAN_ARENA_ALIGN - 1);
+    if (!carver->arena || !carver->ok) return;
+    *ptr = pan_arena_alloc(carver->arena, bytes, PAN_ARENA_ALIGN);
+    if (!*ptr) carver->ok = false; /* RESOURCE_EXHAUSTED set */
+}

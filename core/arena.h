@@ -10,11 +10,16 @@
  * - pan_arena_mark / pan_arena_rewind release everything allocated after a
  *   mark (scratch use inside one call); pan_arena_reset releases everything.
  * - `peak` records the high-water mark for memory reports.
+ * - Sizing up front, two passes over one carving function: with
+ *   carver.arena NULL, pan_arena_take only adds the 64-byte rounded size to
+ *   carver.total; with an arena of that capacity, it hands out the buffers
+ *   (carver.ok turns false, RESOURCE_EXHAUSTED set, if one does not fit).
  * - Thread safety: none; one owner at a time.
  */
 #ifndef PAN_CORE_ARENA_H
 #define PAN_CORE_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/status.h"
@@ -42,6 +47,14 @@ void *pan_arena_alloc(pan_arena *arena, size_t bytes, size_t align);
 /* Allocates a contiguous tensor of the given dtype and shape. */
 pan_status pan_arena_tensor(pan_arena *arena, pan_tensor *t, pan_dtype dtype,
                             int ndim, const int64_t *shape);
+
+typedef struct pan_arena_carver {
+    pan_arena *arena; /* NULL: the sizing pass */
+    size_t total;     /* bytes asked for so far, each rounded to 64 */
+    bool ok;          /* false once an allocation failed */
+} pan_arena_carver;
+
+void pan_arena_take(pan_arena_carver *carver, void **ptr, size_t bytes);
 
 size_t pan_arena_mark(const pan_arena *arena);
 void pan_arena_rewind(pan_arena *arena, size_t mark);

@@ -17,16 +17,19 @@ target_sources(pan_core PRIVATE
   # the vision encoder h: latents -> state tokens
   ${PAN_MODEL_DIR}/encoder/vit.c
   ${PAN_MODEL_DIR}/encoder/vit_patches.c
+  ${PAN_MODEL_DIR}/encoder/vit_train.c
   # the backbone f: history of states and actions -> next state
   ${PAN_MODEL_DIR}/backbone/tokenizer.c
   ${PAN_MODEL_DIR}/backbone/kv_cache.c
   ${PAN_MODEL_DIR}/backbone/backbone.c
   ${PAN_MODEL_DIR}/backbone/backbone_layer.c
   ${PAN_MODEL_DIR}/backbone/backbone_workspace.c
+  ${PAN_MODEL_DIR}/backbone/backbone_train.c
   # the decoder g and its Causal Swin-DPM sampler
   ${PAN_MODEL_DIR}/decoder/decoder.c
   ${PAN_MODEL_DIR}/decoder/decoder_block.c
   ${PAN_MODEL_DIR}/decoder/decoder_workspace.c
+  ${PAN_MODEL_DIR}/decoder/decoder_train.c
   ${PAN_MODEL_DIR}/decoder/swin_dpm.c
   ${PAN_MODEL_DIR}/decoder/swin_dpm_step.c
   # the whole GLP model: one env step, frames in and out

@@ -44,3 +44,16 @@ add_test(NAME train_twin_selftest
          COMMAND ${PAN_TEST_PYTHON}
                  ${CMAKE_CURRENT_SOURCE_DIR}/../reference/train_twin_selftest.py)
 set_tests_properties(train_twin_selftest PROPERTIES LABELS parity TIMEOUT 300)
+
+# The C training forwards and backwards against the training twin's
+# fixture (every part, every backend): tests/model/test_train_parity.c.
+pan_add_test(test_train_parity LABEL parity TIMEOUT 600
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_train_parity.c
+          ${CMAKE_CURRENT_SOURCE_DIR}/train_parity.c
+          ${CMAKE_CURRENT_SOURCE_DIR}/train_case_vit.c
+          ${CMAKE_CURRENT_SOURCE_DIR}/train_case_backbone.c
+          ${CMAKE_CURRENT_SOURCE_DIR}/train_case_dit.c
+          ${CMAKE_CURRENT_SOURCE_DIR}/../fixture.c
+  ARGS ${PAN_MODEL_FIXTURE_DIR})
+set_tests_properties(test_train_parity PROPERTIES
+  FIXTURES_REQUIRED pan_train_fixture)

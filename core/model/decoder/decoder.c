@@ -14,16 +14,16 @@
 
 #define BAD(...) pan_error_set(PAN_ERR_INVALID_ARGUMENT, __VA_ARGS__)
 
-static pan_status validate(const pan_decoder_workspace *ws, int batch, int n,
-                           const pan_decoder_frame *frames,
-                           const float *sigmas, const float *latents,
-                           const pan_decoder_condition *conds, int n_conds,
-                           int out_first, int out_count, const float *out) {
-    const pan_model_config *cfg = &ws->cfg;
+pan_status pan_decoder_validate(const pan_model_config *cfg, int max_batch,
+                                int batch, int n,
+                                const pan_decoder_frame *frames,
+                                const float *sigmas, const float *latents,
+                                const pan_decoder_condition *conds,
+                                int n_conds, int out_first, int out_count,
+                                const float *out) {
     int k2 = 2 * cfg->frame.chunk_frames;
-    if (batch < 1 || batch > ws->max_batch)
-        return BAD("decoder: batch must be 1..%d, got %d", ws->max_batch,
-                   batch);
+    if (batch < 1 || batch > max_batch)
+        return BAD("decoder: batch must be 1..%d, got %d", max_batch, batch);
     if (n < 1 || n > k2 + 1)
         return BAD("decoder: window frames must be 1..%d, got %d", k2 + 1,
                    n);
@@ -247,8 +247,9 @@ pan_status pan_decoder_forward_items(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "decoder: the workspace was made for another "
                              "model configuration");
-    pan_status st = validate(ws, batch, n, frames, sigmas, latents, conds,
-                             n_conds, out_first, out_count, out);
+    pan_status st = pan_decoder_validate(&ws->cfg, ws->max_batch, batch, n,
+                                         frames, sigmas, latents, conds,
+                                         n_conds, out_first, out_count, out);
     if (st != PAN_OK) return st;
     ws->batch = batch;
     ws->n = n;

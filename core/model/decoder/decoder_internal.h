@@ -52,6 +52,17 @@ struct pan_decoder_workspace {
 pan_status pan_decoder_block(pan_compute *c, const pan_model *m,
                              pan_decoder_workspace *ws, int layer);
 
+/* Every check of pan_decoder_forward_items's arguments (decoder.h), for a
+ * workspace of `max_batch` items; INVALID_ARGUMENT naming the item, frame
+ * and field. Shared with the training forward (decoder_train.c). */
+pan_status pan_decoder_validate(const pan_model_config *cfg, int max_batch,
+                                int batch, int n,
+                                const pan_decoder_frame *frames,
+                                const float *sigmas, const float *latents,
+                                const pan_decoder_condition *conds,
+                                int n_conds, int out_first, int out_count,
+                                const float *out);
+
 /* View helpers. */
 pan_tensor pan_decoder_mat(float *data, int64_t rows, int64_t cols);
 

@@ -8,6 +8,10 @@
  *   T = (h/p) * (w/p). The patch at grid (r, c) = (gy*m + dy, gx*m + dx)
  *   is token (gy*Gm + gx)*m*m + dy*m + dx with Gm = (w/p)/m; its value
  *   vector is latent[n, ch, r*p + ty, c*p + tx] at ch*p*p + ty*p + tx.
+ * - pan_vit_scatter_patches_add is its adjoint (the backward pass): each
+ *   patch value of dpatches (N, T, z*p*p) is added to the latent element
+ *   it was gathered from in dlatent (N, z, h, w). Every latent element is
+ *   gathered exactly once, so this is a permutation too.
  * - The caller (pan_vit_forward) has validated every shape; this is a pure
  *   index permutation (no arithmetic), so it is plain C, not a compute op.
  * Thread safety: pure.
@@ -20,5 +24,8 @@
 void pan_vit_gather_patches(const float *latent, int64_t n, int64_t z,
                             int64_t h, int64_t w, int patch, int merge,
                             float *patches, int32_t *positions);
+void pan_vit_scatter_patches_add(const float *dpatches, int64_t n, int64_t z,
+                                 int64_t h, int64_t w, int patch, int merge,
+                                 float *dlatent);
 
 #endif
