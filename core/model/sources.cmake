@@ -14,6 +14,7 @@ target_sources(pan_core PRIVATE
   # the VAE: frames <-> latents
   ${PAN_MODEL_DIR}/vae/vae.c
   ${PAN_MODEL_DIR}/vae/vae_resblock.c
+  ${PAN_MODEL_DIR}/vae/vae_train.c
   # the vision encoder h: latents -> state tokens
   ${PAN_MODEL_DIR}/encoder/vit.c
   ${PAN_MODEL_DIR}/encoder/vit_patches.c

@@ -18,7 +18,7 @@ static int run_backend(const char *dir, const fixture *fx, const char *backend) 
     char path[4096];
     int failed = 0;
     pan_compute *c = NULL;
-    pan_model *dec = NULL, *glp = NULL;
+    pan_model *dec = NULL, *glp = NULL, *vae = NULL;
     CHECK_STATUS(pan_compute_create(&c, &(pan_compute_options){
                                             .backend = backend,
                                             .n_threads = 2}), PAN_OK);
@@ -26,15 +26,19 @@ static int run_backend(const char *dir, const fixture *fx, const char *backend) 
     CHECK_STATUS(pan_model_load(&dec, path), PAN_OK);
     snprintf(path, sizeof path, "%s/train_glp.safetensors", dir);
     CHECK_STATUS(pan_model_load(&glp, path), PAN_OK);
-    if (!c || !dec || !glp) {
+    snprintf(path, sizeof path, "%s/train_vae.safetensors", dir);
+    CHECK_STATUS(pan_model_load(&vae, path), PAN_OK);
+    if (!c || !dec || !glp || !vae) {
         failed++;
     } else {
+        failed += train_case_vae(c, vae, fx, backend);
         failed += train_case_vit(c, dec, fx, backend);
         failed += train_case_dit(c, dec, fx, backend);
         failed += train_case_backbone(c, glp, fx, backend);
     }
     pan_model_destroy(dec);
     pan_model_destroy(glp);
+    pan_model_destroy(vae);
     pan_compute_destroy(c);
     return failed;
 }

@@ -44,6 +44,8 @@ int train_case_vit(pan_compute *c, const pan_model *m, const fixture *fx,
                    const char *backend);
 int train_case_backbone(pan_compute *c, const pan_model *m, const fixture *fx,
                         const char *backend);
+int train_case_vae(pan_compute *c, const pan_model *m, const fixture *fx,
+                   const char *backend);
 int train_case_dit(pan_compute *c, const pan_model *m, const fixture *fx,
                    const char *backend);
 
