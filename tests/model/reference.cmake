@@ -54,6 +54,7 @@ pan_add_test(test_train_parity LABEL parity TIMEOUT 600
           ${CMAKE_CURRENT_SOURCE_DIR}/train_case_backbone.c
           ${CMAKE_CURRENT_SOURCE_DIR}/train_case_dit.c
           ${CMAKE_CURRENT_SOURCE_DIR}/train_case_vae.c
+          ${CMAKE_CURRENT_SOURCE_DIR}/train_case_stages.c
           ${CMAKE_CURRENT_SOURCE_DIR}/../fixture.c
   ARGS ${PAN_MODEL_FIXTURE_DIR})
 set_tests_properties(test_train_parity PROPERTIES

@@ -35,6 +35,7 @@ static int run_backend(const char *dir, const fixture *fx, const char *backend) 
         failed += train_case_vit(c, dec, fx, backend);
         failed += train_case_dit(c, dec, fx, backend);
         failed += train_case_backbone(c, glp, fx, backend);
+        failed += train_case_stages(c, vae, dec, glp, fx, backend);
     }
     pan_model_destroy(dec);
     pan_model_destroy(glp);

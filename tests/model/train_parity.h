@@ -46,6 +46,9 @@ int train_case_backbone(pan_compute *c, const pan_model *m, const fixture *fx,
                         const char *backend);
 int train_case_vae(pan_compute *c, const pan_model *m, const fixture *fx,
                    const char *backend);
+int train_case_stages(pan_compute *c, const pan_model *vae,
+                      const pan_model *dec, const pan_model *glp,
+                      const fixture *fx, const char *backend);
 int train_case_dit(pan_compute *c, const pan_model *m, const fixture *fx,
                    const char *backend);
 
