@@ -59,3 +59,13 @@ pan_add_test(test_train_parity LABEL parity TIMEOUT 600
   ARGS ${PAN_MODEL_FIXTURE_DIR})
 set_tests_properties(test_train_parity PROPERTIES
   FIXTURES_REQUIRED pan_train_fixture)
+
+# `pan-train loss` as a user runs it (tests/model/test_pan_train_loss.py):
+# deterministic losses, the gradients file, the parts each stage reaches,
+# central differences of the loss against the written gradients, usage
+# errors. numpy (Debian's, beside python3-torch). About 30 s.
+add_test(NAME pan_train_loss
+         COMMAND ${PAN_TEST_PYTHON}
+                 ${CMAKE_CURRENT_SOURCE_DIR}/test_pan_train_loss.py
+                 $<TARGET_FILE:pan-init> $<TARGET_FILE:pan-train>)
+set_tests_properties(pan_train_loss PROPERTIES LABELS parity TIMEOUT 300)
