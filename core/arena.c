@@ -88,3 +88,16 @@ void pan_arena_take(pan_arena_carver *carver, void **ptr, size_t bytes) {
     *ptr = pan_arena_alloc(carver->arena, bytes, PAN_ARENA_ALIGN);
     if (!*ptr) carver->ok = false; /* RESOURCE_EXHAUSTED set */
 }
+
+pan_status pan_arena_carve(pan_arena *arena, const char *name,
+                           pan_arena_carve_fn carve, void *ctx, size_t *bytes) {
+    pan_arena_carver sizing = {.ok = true};
+    carve(ctx, &sizing);
+    if (bytes) *bytes = sizing.total;
+    if (!arena) return PAN_OK;
+    pan_status st = pan_arena_init(arena, name, sizing.total);
+    if (st != PAN_OK) return st;
+    pan_arena_carver carving = {.arena = arena, .ok = true};
+    carve(ctx, &carving);
+    return carving.ok ? PAN_OK : PAN_ERR_RESOURCE_EXHAUSTED;
+}

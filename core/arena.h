@@ -56,6 +56,13 @@ typedef struct pan_arena_carver {
 
 void pan_arena_take(pan_arena_carver *carver, void **ptr, size_t bytes);
 
+/* Both passes: carve(ctx, &sizing) for the size, pan_arena_init(arena,
+ * name, size), carve(ctx, &carving). *bytes (may be NULL) gets the size.
+ * With arena NULL only the sizing pass runs. */
+typedef void (*pan_arena_carve_fn)(void *ctx, pan_arena_carver *carver);
+pan_status pan_arena_carve(pan_arena *arena, const char *name,
+                           pan_arena_carve_fn carve, void *ctx, size_t *bytes);
+
 size_t pan_arena_mark(const pan_arena *arena);
 void pan_arena_rewind(pan_arena *arena, size_t mark);
 void pan_arena_reset(pan_arena *arena);

@@ -11,6 +11,7 @@ target_sources(pan_core PRIVATE
   ${PAN_MODEL_DIR}/params_declare.c
   ${PAN_MODEL_DIR}/params_init.c
   ${PAN_MODEL_DIR}/model.c
+  ${PAN_MODEL_DIR}/train_util.c
   # the VAE: frames <-> latents
   ${PAN_MODEL_DIR}/vae/vae.c
   ${PAN_MODEL_DIR}/vae/vae_resblock.c

@@ -36,7 +36,8 @@ static pan_status need_s_equals_q(const pan_model_config *cfg, const char *fn) {
     return PAN_OK;
 }
 
-static void carve(pan_decoder_stage *s, pan_arena_carver *cv) {
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_decoder_stage *s = ctx;
     size_t cr = (size_t)s->max_batch * 2;
     size_t qd = (size_t)s->cfg.backbone.queries * (size_t)s->cfg.backbone.dim;
     pan_arena_take(cv, (void **)&s->states, cr * qd * sizeof(float));
@@ -64,13 +65,9 @@ pan_status pan_decoder_stage_create(pan_decoder_stage **out,
     s->max_batch = max_batch;
     pan_status st = pan_vit_train_create(&s->vit, cfg, 2 * max_batch);
     if (st == PAN_OK) st = pan_window_loss_create(&s->wl, cfg, max_batch);
-    pan_arena_carver count = {.ok = true};
-    carve(s, &count);
     if (st == PAN_OK)
-        st = pan_arena_init(&s->arena, "decoder stage buffers", count.total);
-    pan_arena_carver cv = {.arena = &s->arena, .ok = st == PAN_OK};
-    if (st == PAN_OK) carve(s, &cv);
-    if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
+        st = pan_arena_carve(&s->arena, "decoder stage buffers", carve, s,
+                             NULL);
     if (st != PAN_OK) {
         pan_decoder_stage_destroy(s);
         return st;

@@ -39,7 +39,8 @@ struct pan_glp_stage {
     pan_backbone_sequence *seqs;   /* (B) */
 };
 
-static void carve(pan_glp_stage *s, pan_arena_carver *cv) {
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_glp_stage *s = ctx;
     const pan_model_config *cfg = &s->cfg;
     size_t br = (size_t)s->max_batch * (size_t)s->max_rounds, f = sizeof(float);
     size_t ff = (size_t)cfg->vae.latent_channels *
@@ -56,9 +57,11 @@ static void carve(pan_glp_stage *s, pan_arena_carver *cv) {
     pan_arena_take(cv, (void **)&s->dshat, br * q * d * f);
     pan_arena_take(cv, (void **)&s->x1, (size_t)s->max_batch * n * ff * f);
     pan_arena_take(cv, (void **)&s->dst, (size_t)s->max_batch * 2 * q * d * f);
-    pan_arena_take(cv, (void **)&s->conds, (size_t)s->max_batch * 2 * sizeof *s->conds);
+    pan_arena_take(cv, (void **)&s->conds,
+                   (size_t)s->max_batch * 2 * sizeof *s->conds);
     pan_arena_take(cv, (void **)&s->rounds, br * sizeof *s->rounds);
-    pan_arena_take(cv, (void **)&s->seqs, (size_t)s->max_batch * sizeof *s->seqs);
+    pan_arena_take(cv, (void **)&s->seqs,
+                   (size_t)s->max_batch * sizeof *s->seqs);
 }
 
 pan_status pan_glp_stage_create(pan_glp_stage **out,
@@ -87,14 +90,11 @@ pan_status pan_glp_stage_create(pan_glp_stage **out,
     int64_t tokens = (int64_t)max_batch * max_rounds *
                      pan_backbone_max_round_tokens(cfg);
     pan_status st = pan_vit_train_create(&s->vit, cfg, max_batch * max_rounds);
-    if (st == PAN_OK) st = pan_backbone_train_create(&s->bb, cfg, max_batch, tokens);
+    if (st == PAN_OK) st = pan_backbone_train_create(&s->bb, cfg, max_batch,
+                                                     tokens);
     if (st == PAN_OK) st = pan_window_loss_create(&s->wl, cfg, max_batch);
-    pan_arena_carver count = {.ok = true};
-    carve(s, &count);
-    if (st == PAN_OK) st = pan_arena_init(&s->arena, "glp stage buffers", count.total);
-    pan_arena_carver cv = {.arena = &s->arena, .ok = st == PAN_OK};
-    if (st == PAN_OK) carve(s, &cv);
-    if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
+    if (st == PAN_OK)
+        st = pan_arena_carve(&s->arena, "glp stage buffers", carve, s, NULL);
     if (st != PAN_OK) {
         pan_glp_stage_destroy(s);
         return st;
@@ -140,7 +140,8 @@ static pan_status validate(const pan_glp_stage *s, int batch, int rounds,
             return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                                  "%s: window %d needs its noise x0 and its "
                                  "dropout flags", fn, r);
-        TRY(pan_window_loss_check(s->wl, r == 0 ? PAN_WINDOW_FIRST : PAN_WINDOW_PAIR,
+        TRY(pan_window_loss_check(s->wl,
+                                  r == 0 ? PAN_WINDOW_FIRST : PAN_WINDOW_PAIR,
                                   batch, windows[r].k, fn));
     }
     return PAN_OK;
@@ -154,7 +155,8 @@ static void window_frames(const pan_glp_stage *s, int batch, int rounds, int r,
     const int64_t K = cfg->frame.chunk_frames;
     const int64_t ff = (int64_t)cfg->vae.latent_channels *
                        pan_latent_height(cfg) * pan_latent_width(cfg);
-    const int n = pan_window_frames(cfg, r == 0 ? PAN_WINDOW_FIRST : PAN_WINDOW_PAIR);
+    const int n = pan_window_frames(cfg,
+                                    r == 0 ? PAN_WINDOW_FIRST : PAN_WINDOW_PAIR);
     const size_t fb = (size_t)ff * sizeof(float);
     for (int b = 0; b < batch; b++) {
         float *x = s->x1 + (int64_t)b * n * ff;
@@ -240,7 +242,8 @@ pan_status pan_glp_stage_loss(pan_compute *c, const pan_model *m,
                     .state = s->shat + (int64_t)i * Q * d,
                     .action = actions[i].bytes, .action_len = actions[i].len};
             }
-        if (grads) memset(s->dst, 0, (size_t)(batch * nc * Q * d) * sizeof(float));
+        if (grads) memset(s->dst, 0,
+                          (size_t)(batch * nc * Q * d) * sizeof(float));
         TRY(pan_window_loss_run(c, m, s->wl, kind, batch, s->x1, windows[r].x0,
                                 windows[r].k, s->conds, weights,
                                 1.0f / (float)rounds, grads,

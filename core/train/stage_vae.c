@@ -37,7 +37,8 @@ static int64_t image_floats(const pan_model_config *cfg) {
     return (int64_t)cfg->frame.channels * cfg->frame.height * cfg->frame.width;
 }
 
-static void carve(pan_vae_stage *s, pan_arena_carver *cv) {
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_vae_stage *s = ctx;
     size_t b = (size_t)s->max_batch, f = sizeof(float);
     size_t lf = (size_t)latent_floats(&s->cfg), im = (size_t)image_floats(&s->cfg);
     pan_arena_take(cv, (void **)&s->moments, 2 * b * lf * f);
@@ -62,12 +63,8 @@ pan_status pan_vae_stage_create(pan_vae_stage **out,
     s->cfg = *cfg;
     s->max_batch = max_batch;
     pan_status st = pan_vae_train_create(&s->vae, cfg, max_batch);
-    pan_arena_carver count = {.ok = true};
-    carve(s, &count);
-    if (st == PAN_OK) st = pan_arena_init(&s->arena, "vae stage buffers", count.total);
-    pan_arena_carver cv = {.arena = &s->arena, .ok = st == PAN_OK};
-    if (st == PAN_OK) carve(s, &cv);
-    if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
+    if (st == PAN_OK)
+        st = pan_arena_carve(&s->arena, "vae stage buffers", carve, s, NULL);
     if (st != PAN_OK) {
         pan_vae_stage_destroy(s);
         return st;
@@ -122,7 +119,8 @@ pan_status pan_vae_stage_loss(pan_compute *c, const pan_model *m,
     pan_tensor mom = t4(s->moments, batch, 2 * z, lh, lw);
     TRY(pan_vae_train_encode(c, m, s->vae, &img, &mom));
     for (int b = 0; b < batch; b++) {
-        memcpy(s->mean + b * lf, s->moments + 2 * b * lf, (size_t)lf * sizeof(float));
+        memcpy(s->mean + b * lf, s->moments + 2 * b * lf,
+               (size_t)lf * sizeof(float));
         memcpy(s->logvar + b * lf, s->moments + (2 * b + 1) * lf,
                (size_t)lf * sizeof(float));
     }
@@ -141,7 +139,8 @@ pan_status pan_vae_stage_loss(pan_compute *c, const pan_model *m,
     pan_tensor_init(&w, (void *)weights, PAN_DTYPE_F32, 1, PAN_SHAPE(batch));
     pan_tensor_init(&l, &value, PAN_DTYPE_F32, 1, PAN_SHAPE(1));
     if (grads) {
-        memset(s->drecon, 0, (size_t)(batch * image_floats(cfg)) * sizeof(float));
+        memset(s->drecon, 0,
+               (size_t)(batch * image_floats(cfg)) * sizeof(float));
         memset(s->dmean, 0, (size_t)(batch * lf) * sizeof(float));
         memset(s->dlogvar, 0, (size_t)(batch * lf) * sizeof(float));
     }
@@ -170,7 +169,8 @@ pan_status pan_vae_stage_loss(pan_compute *c, const pan_model *m,
         s->dlogvar[i] += dzs * eps[i] * 0.5f * expf(0.5f * s->logvar[i]);
     }
     for (int b = 0; b < batch; b++) {
-        memcpy(s->dmoments + 2 * b * lf, s->dmean + b * lf, (size_t)lf * sizeof(float));
+        memcpy(s->dmoments + 2 * b * lf, s->dmean + b * lf,
+               (size_t)lf * sizeof(float));
         memcpy(s->dmoments + (2 * b + 1) * lf, s->dlogvar + b * lf,
                (size_t)lf * sizeof(float));
     }

@@ -43,7 +43,8 @@ static int64_t frame_floats(const pan_model_config *cfg) {
            pan_latent_width(cfg);
 }
 
-static void carve(pan_window_loss *wl, pan_arena_carver *cv) {
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_window_loss *wl = ctx;
     size_t b = (size_t)wl->max_batch, f = sizeof(float);
     size_t n = (size_t)pan_window_frames(&wl->cfg, PAN_WINDOW_PAIR);
     size_t ff = (size_t)frame_floats(&wl->cfg);
@@ -66,13 +67,9 @@ pan_status pan_window_loss_create(pan_window_loss **out,
     wl->cfg = *cfg;
     wl->max_batch = max_batch;
     pan_status st = pan_decoder_train_create(&wl->dec, cfg, max_batch);
-    pan_arena_carver count = {.ok = true};
-    carve(wl, &count);
     if (st == PAN_OK)
-        st = pan_arena_init(&wl->arena, "window loss buffers", count.total);
-    pan_arena_carver cv = {.arena = &wl->arena, .ok = st == PAN_OK};
-    if (st == PAN_OK) carve(wl, &cv);
-    if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
+        st = pan_arena_carve(&wl->arena, "window loss buffers", carve, wl,
+                             NULL);
     if (st != PAN_OK) {
         pan_window_loss_destroy(wl);
         return st;
@@ -174,7 +171,8 @@ pan_status pan_window_loss_run(pan_compute *c, const pan_model *m,
     pan_tensor pred, target, w, l, dp;
     float value = 0.0f;
     pan_tensor_init(&pred, wl->pred, PAN_DTYPE_F32, 2, PAN_SHAPE(batch, per));
-    pan_tensor_init(&target, wl->target, PAN_DTYPE_F32, 2, PAN_SHAPE(batch, per));
+    pan_tensor_init(&target, wl->target, PAN_DTYPE_F32, 2, PAN_SHAPE(batch,
+                                                                     per));
     pan_tensor_init(&w, wl->w, PAN_DTYPE_F32, 1, PAN_SHAPE(batch));
     pan_tensor_init(&l, &value, PAN_DTYPE_F32, 1, PAN_SHAPE(1));
     pan_tensor_init(&dp, wl->dpred, PAN_DTYPE_F32, 2, PAN_SHAPE(batch, per));

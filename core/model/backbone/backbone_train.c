@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/model/train_util.h"
 #include "core/model/backbone/tokenizer.h"
 
 #define TRY(expr)                                                              \
@@ -96,8 +97,12 @@ static int64_t worst_tokens(const pan_model_config *cfg, int max_seqs) {
            pan_backbone_max_round_tokens(cfg);
 }
 
-static void carve(const pan_model_config *cfg, int64_t tokens,
-                  int64_t rounds, pan_backbone_train *t, pan_arena_carver *cv) {
+/* The buffers of t->max_tokens tokens in t->max_rounds rounds (ctx is the
+ * pan_backbone_train). */
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_backbone_train *t = ctx;
+    const pan_model_config *cfg = &t->cfg;
+    const int64_t tokens = t->max_tokens, rounds = t->max_rounds;
     bb_sizes z = sizes_of(cfg);
     size_t f = sizeof(float), n = (size_t)tokens, rq = (size_t)(rounds * z.q);
     size_t fd = n * (size_t)z.d * f, fk = n * (size_t)z.kvd * f;
@@ -176,10 +181,13 @@ size_t pan_backbone_train_bytes(const pan_model_config *cfg, int max_seqs,
     int64_t rounds = rounds_for(cfg, max_seqs, max_tokens);
     pan_backbone_train *t = alloc_state(cfg, max_seqs, rounds);
     if (!t) return 0;
-    pan_arena_carver cv = {.ok = true};
-    carve(cfg, max_tokens, rounds, t, &cv);
+    t->cfg = *cfg;
+    t->max_tokens = max_tokens;
+    t->max_rounds = rounds;
+    size_t bytes = 0;
+    pan_arena_carve(NULL, NULL, carve, t, &bytes);
     pan_backbone_train_destroy(t);
-    return cv.total;
+    return bytes;
 }
 
 pan_status pan_backbone_train_create(pan_backbone_train **out,
@@ -199,13 +207,8 @@ pan_status pan_backbone_train_create(pan_backbone_train **out,
     t->max_seqs = max_seqs;
     t->max_tokens = max_tokens;
     t->max_rounds = rounds;
-    pan_arena_carver count = {.ok = true};
-    carve(cfg, max_tokens, rounds, t, &count);
-    pan_status st = pan_arena_init(&t->arena, "backbone training activations",
-                                   count.total);
-    pan_arena_carver cv = {.arena = &t->arena, .ok = st == PAN_OK};
-    if (st == PAN_OK) carve(cfg, max_tokens, rounds, t, &cv);
-    if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
+    pan_status st = pan_arena_carve(&t->arena, "backbone training activations",
+                                    carve, t, NULL);
     if (st != PAN_OK) {
         pan_backbone_train_destroy(t);
         return st;
@@ -225,12 +228,6 @@ void pan_backbone_train_destroy(pan_backbone_train *t) {
 
 /* ---- helpers ---- */
 
-static pan_tensor mat(const float *data, int64_t rows, int64_t cols) {
-    pan_tensor t;
-    pan_tensor_init(&t, (void *)data, PAN_DTYPE_F32, 2, PAN_SHAPE(rows, cols));
-    return t;
-}
-
 static pan_tensor heads(const float *data, int64_t tokens, int64_t h,
                         int64_t hd) {
     pan_tensor t;
@@ -245,28 +242,11 @@ static pan_tensor ivec(const int32_t *data, int64_t n) {
     return t;
 }
 
-static void zero(float *p, int64_t count) {
-    memset(p, 0, (size_t)count * sizeof(float));
+static pan_tensor mat(const float *p, int64_t r, int64_t c) {
+    return pan_train_mat(p, r, c);
 }
 
-/* out (rows, w.shape[0]) = in @ w^T (+ b), or += when accumulate. */
-static pan_status linear(pan_compute *c, float *out, const float *in,
-                         int64_t rows, const pan_tensor *w, const pan_tensor *b,
-                         bool accumulate) {
-    pan_tensor to = mat(out, rows, w->shape[0]), ti = mat(in, rows, w->shape[1]);
-    return pan_compute_matmul(c, &to, &ti, w, b, false, true, 1.0f,
-                              accumulate ? 1.0f : 0.0f);
-}
-
-static pan_status linear_backward(pan_compute *c, const float *dout,
-                                  const float *in, int64_t rows,
-                                  const pan_tensor *w, float *din,
-                                  pan_tensor *dw, pan_tensor *db) {
-    pan_tensor tdo = mat(dout, rows, w->shape[0]), ti = mat(in, rows, w->shape[1]);
-    pan_tensor tdi = mat(din, rows, w->shape[1]);
-    return pan_compute_matmul_backward(c, &tdo, &ti, w, false, true, 1.0f,
-                                       din ? &tdi : NULL, dw, db);
-}
+static void zero(float *p, int64_t n) { pan_train_zero(p, n); }
 
 /* ---- validation and layout ---- */
 
@@ -402,7 +382,8 @@ static void seq_extra(const pan_backbone_train *t, int s, const float *lse_base,
                                 .round_window = t->cfg.backbone.max_rounds};
 }
 
-static pan_status layer_forward(pan_compute *c, const pan_qwen2_layer_weights *w,
+static pan_status layer_forward(pan_compute *c,
+                                const pan_qwen2_layer_weights *w,
                                 pan_backbone_train *t, const bb_sizes *z,
                                 bb_layer_acts *a, float *x_out) {
     const float eps = t->cfg.backbone.norm_eps;
@@ -410,9 +391,9 @@ static pan_status layer_forward(pan_compute *c, const pan_qwen2_layer_weights *w
     const int64_t n = t->tokens, d = z->d;
     pan_tensor tx = mat(a->x_in, n, d), ta1 = mat(a->a1, n, d);
     TRY(pan_compute_rms_norm(c, &ta1, &tx, &w->input_norm_w, eps));
-    TRY(linear(c, a->q, a->a1, n, &w->q_w, &w->q_b, false));
-    TRY(linear(c, a->k, a->a1, n, &w->k_w, &w->k_b, false));
-    TRY(linear(c, a->v, a->a1, n, &w->v_w, &w->v_b, false));
+    TRY(pan_train_linear(c, a->q, a->a1, n, &w->q_w, &w->q_b, 0.0f));
+    TRY(pan_train_linear(c, a->k, a->a1, n, &w->k_w, &w->k_b, 0.0f));
+    TRY(pan_train_linear(c, a->v, a->a1, n, &w->v_w, &w->v_b, 0.0f));
     pan_tensor pos = ivec(t->positions, n);
     pan_tensor qh = heads(a->q, n, z->heads, z->hd);
     pan_tensor kh = heads(a->k, n, z->kv_heads, z->hd);
@@ -422,8 +403,10 @@ static pan_status layer_forward(pan_compute *c, const pan_qwen2_layer_weights *w
     for (int s = 0; s < t->n_seqs; s++) {
         const bb_seq *sq = &t->seq[s];
         pan_tensor q = heads(a->q + sq->row * d, sq->tokens, z->heads, z->hd);
-        pan_tensor k = heads(a->k + sq->row * z->kvd, sq->tokens, z->kv_heads, z->hd);
-        pan_tensor v = heads(a->v + sq->row * z->kvd, sq->tokens, z->kv_heads, z->hd);
+        pan_tensor k = heads(a->k + sq->row * z->kvd, sq->tokens, z->kv_heads,
+                             z->hd);
+        pan_tensor v = heads(a->v + sq->row * z->kvd, sq->tokens, z->kv_heads,
+                             z->hd);
         pan_tensor o = heads(a->att + sq->row * d, sq->tokens, z->heads, z->hd);
         pan_tensor q_round, lse;
         pan_attention_extra ex;
@@ -433,16 +416,16 @@ static pan_status layer_forward(pan_compute *c, const pan_qwen2_layer_weights *w
                                   scale, &ex));
     }
     memcpy(a->x_mid, a->x_in, (size_t)(n * d) * sizeof(float));
-    TRY(linear(c, a->x_mid, a->att, n, &w->o_w, NULL, true));
+    TRY(pan_train_linear(c, a->x_mid, a->att, n, &w->o_w, NULL, 1.0f));
     pan_tensor tm = mat(a->x_mid, n, d), ta2 = mat(a->a2, n, d);
     TRY(pan_compute_rms_norm(c, &ta2, &tm, &w->post_norm_w, eps));
-    TRY(linear(c, a->g, a->a2, n, &w->gate_w, NULL, false));
-    TRY(linear(c, a->u, a->a2, n, &w->up_w, NULL, false));
+    TRY(pan_train_linear(c, a->g, a->a2, n, &w->gate_w, NULL, 0.0f));
+    TRY(pan_train_linear(c, a->u, a->a2, n, &w->up_w, NULL, 0.0f));
     pan_tensor g = mat(a->g, n, z->inter), u = mat(a->u, n, z->inter);
     pan_tensor h = mat(a->h, n, z->inter);
     TRY(pan_compute_swiglu(c, &h, &g, &u));
     memcpy(x_out, a->x_mid, (size_t)(n * d) * sizeof(float));
-    return linear(c, x_out, a->h, n, &w->down_w, NULL, true);
+    return pan_train_linear(c, x_out, a->h, n, &w->down_w, NULL, 1.0f);
 }
 
 pan_status pan_backbone_train_forward(pan_compute *c, const pan_model *m,
@@ -453,10 +436,7 @@ pan_status pan_backbone_train_forward(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "backbone_train_forward: compute, model and "
                              "training state are required");
-    if (memcmp(&m->config, &t->cfg, sizeof t->cfg) != 0)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "backbone_train_forward: the training state was "
-                             "made for another model configuration");
+    TRY(pan_train_check_config("backbone_train_forward", &t->cfg, m));
     TRY(validate(t, seqs, n, out));
     bb_sizes z = sizes_of(&m->config);
     const pan_backbone_weights *w = &m->w.backbone;
@@ -470,14 +450,16 @@ pan_status pan_backbone_train_forward(pan_compute *c, const pan_model *m,
     }
     if (st == PAN_OK) { /* the head at the query rows */
         for (int64_t r = 0; r < t->rounds; r++)
-            memcpy(t->hq + r * z.q * z.d, t->x_fin + t->round[r].query_row * z.d,
+            memcpy(t->hq + r * z.q * z.d,
+                   t->x_fin + t->round[r].query_row * z.d,
                    (size_t)(z.q * z.d) * sizeof(float));
         int64_t rq = t->rounds * z.q;
         pan_tensor hq = mat(t->hq, rq, z.d), fin = mat(t->fin, rq, z.d);
         st = pan_compute_rms_norm(c, &fin, &hq, &w->final_norm_w,
                                   t->cfg.backbone.norm_eps);
         if (st == PAN_OK)
-            st = linear(c, out, t->fin, rq, &w->state_head_w, &w->state_head_b,
+            st = pan_train_linear(c, out, t->fin, rq, &w->state_head_w,
+                                  &w->state_head_b,
                         false);
     }
     if (st != PAN_OK) t->n_seqs = 0;
@@ -487,7 +469,8 @@ pan_status pan_backbone_train_forward(pan_compute *c, const pan_model *m,
 /* ---- backward ---- */
 
 /* t->dx holds d x_out on entry, d x_in on return. */
-static pan_status layer_backward(pan_compute *c, const pan_qwen2_layer_weights *w,
+static pan_status layer_backward(pan_compute *c,
+                                 const pan_qwen2_layer_weights *w,
                                  pan_qwen2_layer_weights *gw,
                                  pan_backbone_train *t, const bb_sizes *z,
                                  const bb_layer_acts *a) {
@@ -496,7 +479,8 @@ static pan_status layer_backward(pan_compute *c, const pan_qwen2_layer_weights *
     const int64_t n = t->tokens, d = z->d;
     const int64_t nd = n * d, nk = n * z->kvd, ni = n * z->inter;
     zero(t->dh, ni);
-    TRY(linear_backward(c, t->dx, a->h, n, &w->down_w, t->dh, &gw->down_w, NULL));
+    TRY(pan_train_linear_backward(c, t->dx, a->h, n, &w->down_w, t->dh,
+                                  &gw->down_w, NULL));
     pan_tensor g = mat(a->g, n, z->inter), u = mat(a->u, n, z->inter);
     pan_tensor dh = mat(t->dh, n, z->inter), dg = mat(t->dg, n, z->inter);
     pan_tensor du = mat(t->du, n, z->inter);
@@ -504,14 +488,17 @@ static pan_status layer_backward(pan_compute *c, const pan_qwen2_layer_weights *
     zero(t->du, ni);
     TRY(pan_compute_swiglu_backward(c, &g, &u, &dh, &dg, &du));
     zero(t->da, nd);
-    TRY(linear_backward(c, t->dg, a->a2, n, &w->gate_w, t->da, &gw->gate_w, NULL));
-    TRY(linear_backward(c, t->du, a->a2, n, &w->up_w, t->da, &gw->up_w, NULL));
+    TRY(pan_train_linear_backward(c, t->dg, a->a2, n, &w->gate_w, t->da,
+                                  &gw->gate_w, NULL));
+    TRY(pan_train_linear_backward(c, t->du, a->a2, n, &w->up_w, t->da,
+                                  &gw->up_w, NULL));
     pan_tensor xm = mat(a->x_mid, n, d), da = mat(t->da, n, d);
     pan_tensor dx = mat(t->dx, n, d);
     TRY(pan_compute_rms_norm_backward(c, &xm, &w->post_norm_w, &da, eps, &dx,
                                       &gw->post_norm_w));
     zero(t->datt, nd);
-    TRY(linear_backward(c, t->dx, a->att, n, &w->o_w, t->datt, &gw->o_w, NULL));
+    TRY(pan_train_linear_backward(c, t->dx, a->att, n, &w->o_w, t->datt,
+                                  &gw->o_w, NULL));
     zero(t->dq, nd);
     zero(t->dk, nk);
     zero(t->dv, nk);
@@ -544,9 +531,12 @@ static pan_status layer_backward(pan_compute *c, const pan_qwen2_layer_weights *
     TRY(pan_compute_rope_backward(c, &dqh, &pos, 1, theta, &dqr));
     TRY(pan_compute_rope_backward(c, &dkh, &pos, 1, theta, &dkr));
     zero(t->da, nd);
-    TRY(linear_backward(c, t->dqr, a->a1, n, &w->q_w, t->da, &gw->q_w, &gw->q_b));
-    TRY(linear_backward(c, t->dkr, a->a1, n, &w->k_w, t->da, &gw->k_w, &gw->k_b));
-    TRY(linear_backward(c, t->dv, a->a1, n, &w->v_w, t->da, &gw->v_w, &gw->v_b));
+    TRY(pan_train_linear_backward(c, t->dqr, a->a1, n, &w->q_w, t->da,
+                                  &gw->q_w, &gw->q_b));
+    TRY(pan_train_linear_backward(c, t->dkr, a->a1, n, &w->k_w, t->da,
+                                  &gw->k_w, &gw->k_b));
+    TRY(pan_train_linear_backward(c, t->dv, a->a1, n, &w->v_w, t->da, &gw->v_w,
+                                  &gw->v_b));
     pan_tensor xi = mat(a->x_in, n, d);
     return pan_compute_rms_norm_backward(c, &xi, &w->input_norm_w, &da, eps,
                                          &dx, &gw->input_norm_w);
@@ -562,10 +552,7 @@ pan_status pan_backbone_train_backward(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: compute, model, training state, dout and "
                              "gradients are required", fn);
-    if (memcmp(&m->config, &t->cfg, sizeof t->cfg) != 0)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "%s: the training state was made for another "
-                             "model configuration", fn);
+    TRY(pan_train_check_config(fn, &t->cfg, m));
     if (t->n_seqs < 1)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: no completed forward to go back through", fn);
@@ -575,7 +562,8 @@ pan_status pan_backbone_train_backward(pan_compute *c, const pan_model *m,
     const int64_t rq = t->rounds * z.q, d = z.d;
     /* out = state_head(rms(hq; model.norm)) */
     zero(t->dfin, rq * d);
-    TRY(linear_backward(c, dout, t->fin, rq, &w->state_head_w, t->dfin,
+    TRY(pan_train_linear_backward(c, dout, t->fin, rq, &w->state_head_w,
+                                  t->dfin,
                         &gw->state_head_w, &gw->state_head_b));
     pan_tensor hq = mat(t->hq, rq, d), dfin = mat(t->dfin, rq, d);
     pan_tensor dhq = mat(t->dhq, rq, d);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/model/train_util.h"
 #include "core/model/backbone/tokenizer.h"
 #include "core/model/decoder/decoder_internal.h"
 
@@ -91,8 +92,11 @@ static dit_sizes sizes_of(const pan_model_config *cfg) {
     return s;
 }
 
-static void carve(const pan_model_config *cfg, int max_batch,
-                  pan_decoder_train *t, pan_arena_carver *cv) {
+/* The buffers of t->max_batch items (ctx is the pan_decoder_train). */
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_decoder_train *t = ctx;
+    const pan_model_config *cfg = &t->cfg;
+    const int max_batch = t->max_batch;
     dit_sizes s = sizes_of(cfg);
     size_t f = sizeof(float), frames = 2 * (size_t)cfg->frame.chunk_frames + 1;
     size_t fr = (size_t)max_batch * frames, r = fr * (size_t)s.tf;
@@ -105,7 +109,8 @@ static void carve(const pan_model_config *cfg, int max_batch,
     pan_arena_take(cv, (void **)&t->act_len, cr * sizeof(int));
     pan_arena_take(cv, (void **)&t->null_cond, cr * sizeof(int));
     pan_arena_take(cv, (void **)&t->act_ids, keys * sizeof(int32_t));
-    pan_arena_take(cv, (void **)&t->q_block, frames * (size_t)s.tf * sizeof(int32_t));
+    pan_arena_take(cv, (void **)&t->q_block,
+                   frames * (size_t)s.tf * sizeof(int32_t));
     pan_arena_take(cv, (void **)&t->patches_in, r * (size_t)s.P * f);
     pan_arena_take(cv, (void **)&t->freq, fr * (size_t)s.F * f);
     float **frb[] = {&t->t1, &t->s1, &t->t2, &t->cvec, &t->dcvec, &t->dt};
@@ -176,10 +181,12 @@ size_t pan_decoder_train_bytes(const pan_model_config *cfg, int max_batch) {
     if (!cfg || check_create(cfg, max_batch) != PAN_OK) return 0;
     pan_decoder_train *t = alloc_state(cfg);
     if (!t) return 0;
-    pan_arena_carver cv = {.ok = true};
-    carve(cfg, max_batch, t, &cv);
+    t->cfg = *cfg;
+    t->max_batch = max_batch;
+    size_t bytes = 0;
+    pan_arena_carve(NULL, NULL, carve, t, &bytes);
     pan_decoder_train_destroy(t);
-    return cv.total;
+    return bytes;
 }
 
 pan_status pan_decoder_train_create(pan_decoder_train **out,
@@ -196,13 +203,8 @@ pan_status pan_decoder_train_create(pan_decoder_train **out,
                              "decoder_train: out of memory");
     t->cfg = *cfg;
     t->max_batch = max_batch;
-    pan_arena_carver count = {.ok = true};
-    carve(cfg, max_batch, t, &count);
-    pan_status st = pan_arena_init(&t->arena, "decoder training activations",
-                                   count.total);
-    pan_arena_carver cv = {.arena = &t->arena, .ok = st == PAN_OK};
-    if (st == PAN_OK) carve(cfg, max_batch, t, &cv);
-    if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
+    pan_status st = pan_arena_carve(&t->arena, "decoder training activations",
+                                    carve, t, NULL);
     if (st != PAN_OK) {
         pan_decoder_train_destroy(t);
         return st;
@@ -220,12 +222,6 @@ void pan_decoder_train_destroy(pan_decoder_train *t) {
 
 /* ---- helpers ---- */
 
-static pan_tensor mat(const float *data, int64_t rows, int64_t cols) {
-    pan_tensor t;
-    pan_tensor_init(&t, (void *)data, PAN_DTYPE_F32, 2, PAN_SHAPE(rows, cols));
-    return t;
-}
-
 static pan_tensor rows3(const float *data, int64_t a, int64_t b, int64_t c) {
     pan_tensor t;
     pan_tensor_init(&t, (void *)data, PAN_DTYPE_F32, 3, PAN_SHAPE(a, b, c));
@@ -239,26 +235,11 @@ static pan_tensor heads4(const float *data, int64_t b, int64_t t, int64_t h,
     return x;
 }
 
-static void zero(float *p, int64_t count) {
-    memset(p, 0, (size_t)count * sizeof(float));
+static pan_tensor mat(const float *p, int64_t r, int64_t c) {
+    return pan_train_mat(p, r, c);
 }
 
-static pan_status linear(pan_compute *c, float *out, const float *in,
-                         int64_t rows, const pan_tensor *w, const pan_tensor *b,
-                         float beta) {
-    pan_tensor o = mat(out, rows, w->shape[0]), i = mat(in, rows, w->shape[1]);
-    return pan_compute_matmul(c, &o, &i, w, b, false, true, 1.0f, beta);
-}
-
-static pan_status linear_backward(pan_compute *c, const float *dout,
-                                  const float *in, int64_t rows,
-                                  const pan_tensor *w, float *din,
-                                  pan_tensor *dw, pan_tensor *db) {
-    pan_tensor tdo = mat(dout, rows, w->shape[0]), ti = mat(in, rows, w->shape[1]);
-    pan_tensor tdi = mat(din, rows, w->shape[1]);
-    return pan_compute_matmul_backward(c, &tdo, &ti, w, false, true, 1.0f,
-                                       din ? &tdi : NULL, dw, db);
-}
+static void zero(float *p, int64_t n) { pan_train_zero(p, n); }
 
 /* ---- forward ---- */
 
@@ -282,7 +263,8 @@ static void plan(const pan_model *m, pan_decoder_train *t,
         t->null_cond[i] = cd->null;
         if (cd->null) {
             memcpy(e, g->null_action.data, (size_t)s.dm * sizeof(float));
-            memcpy(st, g->null_state.data, (size_t)(s.Q * s.dm) * sizeof(float));
+            memcpy(st, g->null_state.data,
+                   (size_t)(s.Q * s.dm) * sizeof(float));
             t->act_ids[key] = -1;
             t->act_len[i] = 1;
             key += 1;
@@ -311,7 +293,8 @@ static pan_status embed_forward(pan_compute *c, const pan_model *m,
     tok = rows3(t->patches_in, fr, s->tf, s->P);
     TRY(pan_compute_patchify(c, &tok, &img, (int)s->patch));
     float *x = t->layers[0].x_in;
-    TRY(linear(c, x, t->patches_in, R, &g->patch_embed_w, &g->patch_embed_b, 0));
+    TRY(pan_train_linear(c, x, t->patches_in, R, &g->patch_embed_w,
+                         &g->patch_embed_b, 0));
     const float *pos = g->pos_embed.data, *fe = g->frame_embed.data;
     for (int64_t r = 0; r < fr; r++) {
         const float *slot = fe + (int64_t)t->frames[r % t->n].slot * s->D;
@@ -331,10 +314,12 @@ static pan_status embed_forward(pan_compute *c, const pan_model *m,
             e[half + i] = (float)sin(tt * w);
         }
     }
-    TRY(linear(c, t->t1, t->freq, fr, &g->time_fc1_w, &g->time_fc1_b, 0));
+    TRY(pan_train_linear(c, t->t1, t->freq, fr, &g->time_fc1_w, &g->time_fc1_b,
+                         0));
     pan_tensor t1 = mat(t->t1, fr, s->D), s1 = mat(t->s1, fr, s->D);
     TRY(pan_compute_silu(c, &s1, &t1));
-    TRY(linear(c, t->t2, t->s1, fr, &g->time_fc2_w, &g->time_fc2_b, 0));
+    TRY(pan_train_linear(c, t->t2, t->s1, fr, &g->time_fc2_w, &g->time_fc2_b,
+                         0));
     pan_tensor t2 = mat(t->t2, fr, s->D), cv = mat(t->cvec, fr, s->D);
     return pan_compute_silu(c, &cv, &t2);
 }
@@ -346,8 +331,10 @@ static pan_status norm_modulate(pan_compute *c, const pan_decoder_train *t,
                                 int scale) {
     int64_t fr = (int64_t)t->batch * t->n, R = fr * s->tf;
     pan_tensor tx = mat(x, R, s->D), tl = mat(ln, R, s->D);
-    TRY(pan_compute_layer_norm(c, &tl, &tx, NULL, NULL, t->cfg.decoder.norm_eps));
-    pan_tensor l3 = rows3(ln, fr, s->tf, s->D), o3 = rows3(out, fr, s->tf, s->D);
+    TRY(pan_compute_layer_norm(c, &tl, &tx, NULL, NULL,
+                               t->cfg.decoder.norm_eps));
+    pan_tensor l3 = rows3(ln, fr, s->tf, s->D), o3 = rows3(out, fr, s->tf,
+                                                           s->D);
     pan_tensor sh = mat(mp + shift * fr * s->D, fr, s->D);
     pan_tensor sc = mat(mp + scale * fr * s->D, fr, s->D);
     return pan_compute_modulate(c, &o3, &l3, &sh, &sc);
@@ -357,7 +344,8 @@ static pan_status gated(pan_compute *c, const pan_decoder_train *t,
                         const dit_sizes *s, float *out, const float *res,
                         const float *y, const float *mp, int gate) {
     int64_t fr = (int64_t)t->batch * t->n;
-    pan_tensor o3 = rows3(out, fr, s->tf, s->D), r3 = rows3(res, fr, s->tf, s->D);
+    pan_tensor o3 = rows3(out, fr, s->tf, s->D), r3 = rows3(res, fr, s->tf,
+                                                            s->D);
     pan_tensor y3 = rows3(y, fr, s->tf, s->D);
     pan_tensor g = mat(mp + gate * fr * s->D, fr, s->D);
     return pan_compute_gate_add(c, &o3, &r3, &y3, &g);
@@ -424,16 +412,16 @@ static pan_status block_forward(pan_compute *c, const pan_dit_block_weights *w,
                                 pan_decoder_train *t, const dit_sizes *s,
                                 dit_layer_acts *a, float *x_out) {
     int64_t fr = (int64_t)t->batch * t->n, R = fr * s->tf, D = s->D;
-    TRY(linear(c, t->mod, t->cvec, fr, &w->ada_w, &w->ada_b, 0));
+    TRY(pan_train_linear(c, t->mod, t->cvec, fr, &w->ada_w, &w->ada_b, 0));
     for (int64_t r = 0; r < fr; r++)
         for (int p = 0; p < 6; p++)
             memcpy(a->mp + ((int64_t)p * fr + r) * D, t->mod + (r * 6 + p) * D,
                    (size_t)D * sizeof(float));
     /* self-attention */
     TRY(norm_modulate(c, t, s, a->x_in, a->ln1, a->a1, a->mp, 0, 1));
-    TRY(linear(c, a->q, a->a1, R, &w->q_w, &w->q_b, 0));
-    TRY(linear(c, a->k, a->a1, R, &w->k_w, &w->k_b, 0));
-    TRY(linear(c, a->v, a->a1, R, &w->v_w, &w->v_b, 0));
+    TRY(pan_train_linear(c, a->q, a->a1, R, &w->q_w, &w->q_b, 0));
+    TRY(pan_train_linear(c, a->k, a->a1, R, &w->k_w, &w->k_b, 0));
+    TRY(pan_train_linear(c, a->v, a->a1, R, &w->v_w, &w->v_b, 0));
     int64_t tn = (int64_t)t->n * s->tf;
     pan_tensor q = heads4(a->q, t->batch, tn, s->H, s->hd);
     pan_tensor k = heads4(a->k, t->batch, tn, s->H, s->hd);
@@ -441,11 +429,12 @@ static pan_status block_forward(pan_compute *c, const pan_dit_block_weights *w,
     pan_tensor o = heads4(a->o, t->batch, tn, s->H, s->hd);
     pan_tensor qb, lse;
     pan_tensor_init(&qb, t->q_block, PAN_DTYPE_I32, 1, PAN_SHAPE(tn));
-    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(t->batch, s->H, tn));
+    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(t->batch, s->H,
+                                                              tn));
     pan_attention_extra ex = {.q_block = &qb, .k_block = &qb, .lse = &lse};
     TRY(pan_compute_attention(c, &o, &q, &k, &v, PAN_ATTENTION_MASK_BLOCK,
                               1.0f / sqrtf((float)s->hd), &ex));
-    TRY(linear(c, a->y1, a->o, R, &w->proj_w, &w->proj_b, 0));
+    TRY(pan_train_linear(c, a->y1, a->o, R, &w->proj_w, &w->proj_b, 0));
     TRY(gated(c, t, s, a->x1, a->x_in, a->y1, a->mp, 2));
     /* cross-attention on the conditioned frames' rows */
     memcpy(a->x2, a->x1, (size_t)(R * D) * sizeof(float));
@@ -453,30 +442,34 @@ static pan_status block_forward(pan_compute *c, const pan_dit_block_weights *w,
         pan_tensor tx1 = mat(a->x1, R, D), tcn = mat(a->cn, R, D);
         TRY(pan_compute_layer_norm(c, &tcn, &tx1, &w->cross_norm_w,
                                    &w->cross_norm_b, t->cfg.decoder.norm_eps));
-        TRY(linear(c, a->cq, a->cn, R, &w->cq_w, &w->cq_b, 0));
+        TRY(pan_train_linear(c, a->cq, a->cn, R, &w->cq_w, &w->cq_b, 0));
         int64_t cr = (int64_t)t->batch * t->n_conds;
         int64_t keys = t->act_start[cr - 1] + t->act_len[cr - 1];
-        TRY(linear(c, a->ak, t->emb, keys, &w->ak_w, &w->ak_b, 0));
-        TRY(linear(c, a->av, t->emb, keys, &w->av_w, &w->av_b, 0));
-        TRY(linear(c, a->sk, t->states, cr * s->Q, &w->sk_w, &w->sk_b, 0));
-        TRY(linear(c, a->sv, t->states, cr * s->Q, &w->sv_w, &w->sv_b, 0));
+        TRY(pan_train_linear(c, a->ak, t->emb, keys, &w->ak_w, &w->ak_b, 0));
+        TRY(pan_train_linear(c, a->av, t->emb, keys, &w->av_w, &w->av_b, 0));
+        TRY(pan_train_linear(c, a->sk, t->states, cr * s->Q, &w->sk_w,
+                             &w->sk_b, 0));
+        TRY(pan_train_linear(c, a->sv, t->states, cr * s->Q, &w->sv_w,
+                             &w->sv_b, 0));
         cross_ctx cx = {c, t, s, a};
         TRY(each_run(t, cross_run_forward, &cx));
         for (int b = 0; b < t->batch; b++) {
             int64_t row0 = ((int64_t)b * t->n + t->first_cond_frame) * s->tf;
             int64_t len = (int64_t)(t->n - t->first_cond_frame) * s->tf;
-            TRY(linear(c, a->x2 + row0 * D, a->oa + row0 * D, len, &w->aout_w,
+            TRY(pan_train_linear(c, a->x2 + row0 * D, a->oa + row0 * D, len,
+                                 &w->aout_w,
                        &w->aout_b, 1.0f));
-            TRY(linear(c, a->x2 + row0 * D, a->os + row0 * D, len, &w->sout_w,
+            TRY(pan_train_linear(c, a->x2 + row0 * D, a->os + row0 * D, len,
+                                 &w->sout_w,
                        &w->sout_b, 1.0f));
         }
     }
     /* MLP */
     TRY(norm_modulate(c, t, s, a->x2, a->ln2, a->a2, a->mp, 3, 4));
-    TRY(linear(c, a->hp, a->a2, R, &w->fc1_w, &w->fc1_b, 0));
+    TRY(pan_train_linear(c, a->hp, a->a2, R, &w->fc1_w, &w->fc1_b, 0));
     pan_tensor hp = mat(a->hp, R, s->M), hg = mat(a->hg, R, s->M);
     TRY(pan_compute_gelu(c, &hg, &hp, PAN_GELU_TANH));
-    TRY(linear(c, a->y2, a->hg, R, &w->fc2_w, &w->fc2_b, 0));
+    TRY(pan_train_linear(c, a->y2, a->hg, R, &w->fc2_w, &w->fc2_b, 0));
     return gated(c, t, s, x_out, a->x2, a->y2, a->mp, 5);
 }
 
@@ -491,10 +484,7 @@ pan_status pan_decoder_train_forward(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "decoder_train_forward: compute, model and "
                              "training state are required");
-    if (memcmp(&m->config, &t->cfg, sizeof t->cfg) != 0)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "decoder_train_forward: the training state was "
-                             "made for another model configuration");
+    TRY(pan_train_check_config("decoder_train_forward", &t->cfg, m));
     TRY(pan_decoder_validate(&t->cfg, t->max_batch, batch, n, frames, sigmas,
                              latents, conds, n_conds, 0, n, out));
     dit_sizes s = sizes_of(&t->cfg);
@@ -516,7 +506,8 @@ pan_status pan_decoder_train_forward(pan_compute *c, const pan_model *m,
     }
     int64_t fr = (int64_t)batch * n, R = fr * s.tf;
     if (st == PAN_OK)
-        st = linear(c, t->mod, t->cvec, fr, &g->final_ada_w, &g->final_ada_b, 0);
+        st = pan_train_linear(c, t->mod, t->cvec, fr, &g->final_ada_w,
+                              &g->final_ada_b, 0);
     if (st == PAN_OK) {
         for (int64_t r = 0; r < fr; r++)
             for (int p = 0; p < 2; p++)
@@ -525,10 +516,12 @@ pan_status pan_decoder_train_forward(pan_compute *c, const pan_model *m,
         st = norm_modulate(c, t, &s, t->x_fin, t->lnf, t->af, t->mpf, 0, 1);
     }
     if (st == PAN_OK)
-        st = linear(c, t->dpatches, t->af, R, &g->final_w, &g->final_b, 0);
+        st = pan_train_linear(c, t->dpatches, t->af, R, &g->final_w,
+                              &g->final_b, 0);
     if (st == PAN_OK) { /* (FR, Tf, P) -> (FR, z, h, w) */
         pan_tensor tok = rows3(t->dpatches, fr, s.tf, s.P), img;
-        pan_tensor_init(&img, out, PAN_DTYPE_F32, 4, PAN_SHAPE(fr, s.z, s.lh, s.lw));
+        pan_tensor_init(&img, out, PAN_DTYPE_F32, 4, PAN_SHAPE(fr, s.z, s.lh,
+                                                               s.lw));
         st = pan_compute_unpatchify(c, &img, &tok, (int)s.patch);
     }
     if (st != PAN_OK) t->batch = 0;
@@ -589,14 +582,16 @@ static pan_status norm_modulate_backward(pan_compute *c, pan_decoder_train *t,
                                          const float *dout, float *dmp,
                                          int shift, int scale, float *dx) {
     int64_t fr = (int64_t)t->batch * t->n, R = fr * s->tf;
-    pan_tensor l3 = rows3(ln, fr, s->tf, s->D), do3 = rows3(dout, fr, s->tf, s->D);
+    pan_tensor l3 = rows3(ln, fr, s->tf, s->D), do3 = rows3(dout, fr, s->tf,
+                                                            s->D);
     pan_tensor sc = mat(mp + scale * fr * s->D, fr, s->D);
     pan_tensor dsh = mat(dmp + shift * fr * s->D, fr, s->D);
     pan_tensor dsc = mat(dmp + scale * fr * s->D, fr, s->D);
     zero(t->dy, R * s->D); /* d ln */
     pan_tensor dl3 = rows3(t->dy, fr, s->tf, s->D);
     TRY(pan_compute_modulate_backward(c, &l3, &sc, &do3, &dl3, &dsh, &dsc));
-    pan_tensor tx = mat(x, R, s->D), dl = mat(t->dy, R, s->D), tdx = mat(dx, R, s->D);
+    pan_tensor tx = mat(x, R, s->D), dl = mat(t->dy, R, s->D), tdx = mat(dx, R,
+                                                                         s->D);
     return pan_compute_layer_norm_backward(c, &tx, NULL, &dl,
                                            t->cfg.decoder.norm_eps, &tdx, NULL,
                                            NULL);
@@ -610,19 +605,23 @@ static pan_status block_backward(pan_compute *c, const pan_dit_block_weights *w,
     int64_t rd = R * D, rm = R * s->M;
     zero(t->dmp, 6 * fr * D);
     /* x_out = x2 + g2 * y2 */
-    pan_tensor y2 = rows3(a->y2, fr, s->tf, D), dx3 = rows3(t->dx, fr, s->tf, D);
-    pan_tensor g2 = mat(a->mp + 5 * fr * D, fr, D), dg2 = mat(t->dmp + 5 * fr * D, fr, D);
+    pan_tensor y2 = rows3(a->y2, fr, s->tf, D), dx3 = rows3(t->dx, fr, s->tf,
+                                                            D);
+    pan_tensor g2 = mat(a->mp + 5 * fr * D, fr,
+                        D), dg2 = mat(t->dmp + 5 * fr * D, fr, D);
     zero(t->da, rd);
     pan_tensor da3 = rows3(t->da, fr, s->tf, D);
     TRY(pan_compute_gate_add_backward(c, &y2, &g2, &dx3, NULL, &da3, &dg2));
     zero(t->dh1, rm);
-    TRY(linear_backward(c, t->da, a->hg, R, &w->fc2_w, t->dh1, &gw->fc2_w, &gw->fc2_b));
+    TRY(pan_train_linear_backward(c, t->da, a->hg, R, &w->fc2_w, t->dh1,
+                                  &gw->fc2_w, &gw->fc2_b));
     pan_tensor hp = mat(a->hp, R, s->M), dh1 = mat(t->dh1, R, s->M);
     pan_tensor dh2 = mat(t->dh2, R, s->M);
     zero(t->dh2, rm);
     TRY(pan_compute_gelu_backward(c, &hp, &dh1, PAN_GELU_TANH, &dh2));
     zero(t->da, rd);
-    TRY(linear_backward(c, t->dh2, a->a2, R, &w->fc1_w, t->da, &gw->fc1_w, &gw->fc1_b));
+    TRY(pan_train_linear_backward(c, t->dh2, a->a2, R, &w->fc1_w, t->da,
+                                  &gw->fc1_w, &gw->fc1_b));
     TRY(norm_modulate_backward(c, t, s, a->x2, a->ln2, a->mp, t->da, t->dmp, 3,
                                4, t->dx));
     /* x2 = x1 + action_out(oa) + state_out(os) on the conditioned rows */
@@ -632,10 +631,12 @@ static pan_status block_backward(pan_compute *c, const pan_dit_block_weights *w,
         for (int b = 0; b < t->batch; b++) {
             int64_t row0 = ((int64_t)b * t->n + t->first_cond_frame) * s->tf;
             int64_t len = (int64_t)(t->n - t->first_cond_frame) * s->tf;
-            TRY(linear_backward(c, t->dx + row0 * D, a->oa + row0 * D, len,
+            TRY(pan_train_linear_backward(c, t->dx + row0 * D,
+                                          a->oa + row0 * D, len,
                                 &w->aout_w, t->doa + row0 * D, &gw->aout_w,
                                 &gw->aout_b));
-            TRY(linear_backward(c, t->dx + row0 * D, a->os + row0 * D, len,
+            TRY(pan_train_linear_backward(c, t->dx + row0 * D,
+                                          a->os + row0 * D, len,
                                 &w->sout_w, t->dos + row0 * D, &gw->sout_w,
                                 &gw->sout_b));
         }
@@ -648,16 +649,21 @@ static pan_status block_backward(pan_compute *c, const pan_dit_block_weights *w,
         zero(t->dsv, cr * s->Q * D);
         cross_bwd_ctx cx = {c, t, s, a};
         TRY(each_run(t, cross_run_backward, &cx));
-        TRY(linear_backward(c, t->dak, t->emb, keys, &w->ak_w, t->demb,
+        TRY(pan_train_linear_backward(c, t->dak, t->emb, keys, &w->ak_w,
+                                      t->demb,
                             &gw->ak_w, &gw->ak_b));
-        TRY(linear_backward(c, t->dav, t->emb, keys, &w->av_w, t->demb,
+        TRY(pan_train_linear_backward(c, t->dav, t->emb, keys, &w->av_w,
+                                      t->demb,
                             &gw->av_w, &gw->av_b));
-        TRY(linear_backward(c, t->dsk, t->states, cr * s->Q, &w->sk_w, t->dstw,
+        TRY(pan_train_linear_backward(c, t->dsk, t->states, cr * s->Q,
+                                      &w->sk_w, t->dstw,
                             &gw->sk_w, &gw->sk_b));
-        TRY(linear_backward(c, t->dsv, t->states, cr * s->Q, &w->sv_w, t->dstw,
+        TRY(pan_train_linear_backward(c, t->dsv, t->states, cr * s->Q,
+                                      &w->sv_w, t->dstw,
                             &gw->sv_w, &gw->sv_b));
         zero(t->da, rd); /* d cn */
-        TRY(linear_backward(c, t->dcq, a->cn, R, &w->cq_w, t->da, &gw->cq_w,
+        TRY(pan_train_linear_backward(c, t->dcq, a->cn, R, &w->cq_w, t->da,
+                                      &gw->cq_w,
                             &gw->cq_b));
         pan_tensor x1 = mat(a->x1, R, D), dcn = mat(t->da, R, D);
         pan_tensor dx = mat(t->dx, R, D);
@@ -668,11 +674,13 @@ static pan_status block_backward(pan_compute *c, const pan_dit_block_weights *w,
     }
     /* x1 = x_in + g1 * y1; y1 = proj(o) */
     pan_tensor y1 = rows3(a->y1, fr, s->tf, D);
-    pan_tensor g1 = mat(a->mp + 2 * fr * D, fr, D), dg1 = mat(t->dmp + 2 * fr * D, fr, D);
+    pan_tensor g1 = mat(a->mp + 2 * fr * D, fr,
+                        D), dg1 = mat(t->dmp + 2 * fr * D, fr, D);
     zero(t->da, rd);
     TRY(pan_compute_gate_add_backward(c, &y1, &g1, &dx3, NULL, &da3, &dg1));
     zero(t->dv, rd); /* d o */
-    TRY(linear_backward(c, t->da, a->o, R, &w->proj_w, t->dv, &gw->proj_w,
+    TRY(pan_train_linear_backward(c, t->da, a->o, R, &w->proj_w, t->dv,
+                                  &gw->proj_w,
                         &gw->proj_b));
     int64_t tn = (int64_t)t->n * s->tf;
     pan_tensor q = heads4(a->q, t->batch, tn, s->H, s->hd);
@@ -685,7 +693,8 @@ static pan_status block_backward(pan_compute *c, const pan_dit_block_weights *w,
     pan_tensor dv = heads4(t->doa, t->batch, tn, s->H, s->hd); /* scratch */
     pan_tensor qb, lse;
     pan_tensor_init(&qb, t->q_block, PAN_DTYPE_I32, 1, PAN_SHAPE(tn));
-    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(t->batch, s->H, tn));
+    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(t->batch, s->H,
+                                                              tn));
     pan_attention_extra ex = {.q_block = &qb, .k_block = &qb};
     zero(t->dq, rd);
     zero(t->dk, rd);
@@ -695,9 +704,12 @@ static pan_status block_backward(pan_compute *c, const pan_dit_block_weights *w,
                                        1.0f / sqrtf((float)s->hd), &ex, &dq,
                                        &dk, &dv));
     zero(t->da, rd); /* d a1 */
-    TRY(linear_backward(c, t->dq, a->a1, R, &w->q_w, t->da, &gw->q_w, &gw->q_b));
-    TRY(linear_backward(c, t->dk, a->a1, R, &w->k_w, t->da, &gw->k_w, &gw->k_b));
-    TRY(linear_backward(c, t->doa, a->a1, R, &w->v_w, t->da, &gw->v_w, &gw->v_b));
+    TRY(pan_train_linear_backward(c, t->dq, a->a1, R, &w->q_w, t->da, &gw->q_w,
+                                  &gw->q_b));
+    TRY(pan_train_linear_backward(c, t->dk, a->a1, R, &w->k_w, t->da, &gw->k_w,
+                                  &gw->k_b));
+    TRY(pan_train_linear_backward(c, t->doa, a->a1, R, &w->v_w, t->da,
+                                  &gw->v_w, &gw->v_b));
     TRY(norm_modulate_backward(c, t, s, a->x_in, a->ln1, a->mp, t->da, t->dmp,
                                0, 1, t->dx));
     /* mod = ada(cvec): d mod (FR, 6D) from the parts */
@@ -705,7 +717,8 @@ static pan_status block_backward(pan_compute *c, const pan_dit_block_weights *w,
         for (int p = 0; p < 6; p++)
             memcpy(t->mod + (r * 6 + p) * D, t->dmp + ((int64_t)p * fr + r) * D,
                    (size_t)D * sizeof(float));
-    return linear_backward(c, t->mod, t->cvec, fr, &w->ada_w, t->dcvec,
+    return pan_train_linear_backward(c, t->mod, t->cvec, fr, &w->ada_w,
+                                     t->dcvec,
                            &gw->ada_w, &gw->ada_b);
 }
 
@@ -750,10 +763,7 @@ pan_status pan_decoder_train_backward(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: compute, model, training state, dout and "
                              "gradients are required", fn);
-    if (memcmp(&m->config, &t->cfg, sizeof t->cfg) != 0)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "%s: the training state was made for another "
-                             "model configuration", fn);
+    TRY(pan_train_check_config(fn, &t->cfg, m));
     if (t->batch < 1)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: no completed forward to go back through", fn);
@@ -773,7 +783,7 @@ pan_status pan_decoder_train_backward(pan_compute *c, const pan_model *m,
     zero(t->dpatches, R * s.P);
     TRY(pan_compute_unpatchify_backward(c, &img, (int)s.patch, &tok));
     zero(t->da, R * D);
-    TRY(linear_backward(c, t->dpatches, t->af, R, &g->final_w, t->da,
+    TRY(pan_train_linear_backward(c, t->dpatches, t->af, R, &g->final_w, t->da,
                         &gd->final_w, &gd->final_b));
     zero(t->dmp, 2 * fr * D);
     zero(t->dx, R * D);
@@ -783,14 +793,15 @@ pan_status pan_decoder_train_backward(pan_compute *c, const pan_model *m,
         for (int p = 0; p < 2; p++)
             memcpy(t->mod + (r * 2 + p) * D, t->dmp + ((int64_t)p * fr + r) * D,
                    (size_t)D * sizeof(float));
-    TRY(linear_backward(c, t->mod, t->cvec, fr, &g->final_ada_w, t->dcvec,
+    TRY(pan_train_linear_backward(c, t->mod, t->cvec, fr, &g->final_ada_w,
+                                  t->dcvec,
                         &gd->final_ada_w, &gd->final_ada_b));
     for (int64_t l = s.layers - 1; l >= 0; l--)
         TRY(block_backward(c, &g->blocks[l], &gd->blocks[l], t, &s,
                            &t->layers[l]));
     /* x = patch_embed(patches) + pos_embed + frame_embed[slot] */
     if (dlatents) zero(t->dpatches, R * s.P);
-    TRY(linear_backward(c, t->dx, t->patches_in, R, &g->patch_embed_w,
+    TRY(pan_train_linear_backward(c, t->dx, t->patches_in, R, &g->patch_embed_w,
                         dlatents ? t->dpatches : NULL, &gd->patch_embed_w,
                         &gd->patch_embed_b));
     float *dpos = gd->pos_embed.data, *dfe = gd->frame_embed.data;
@@ -816,12 +827,12 @@ pan_status pan_decoder_train_backward(pan_compute *c, const pan_model *m,
     zero(t->dt, fr * D);
     TRY(pan_compute_silu_backward(c, &t2, &dcv, &dt));
     zero(t->dcvec, fr * D); /* reused: d s1 */
-    TRY(linear_backward(c, t->dt, t->s1, fr, &g->time_fc2_w, t->dcvec,
+    TRY(pan_train_linear_backward(c, t->dt, t->s1, fr, &g->time_fc2_w, t->dcvec,
                         &gd->time_fc2_w, &gd->time_fc2_b));
     pan_tensor t1 = mat(t->t1, fr, D);
     zero(t->dt, fr * D);
     TRY(pan_compute_silu_backward(c, &t1, &dcv, &dt));
-    TRY(linear_backward(c, t->dt, t->freq, fr, &g->time_fc1_w, NULL,
+    TRY(pan_train_linear_backward(c, t->dt, t->freq, fr, &g->time_fc1_w, NULL,
                         &gd->time_fc1_w, &gd->time_fc1_b));
     if (cr > 0) conditions_backward(t, &s, grads, dstates);
     return PAN_OK;

@@ -8,7 +8,8 @@
  *   att = attention(q, k, v) (lse kept); x_mid = x_in + proj(att)
  *   a2 = rms(x_mid; norm2); g = gate(a2); u = up(a2); h = silu(g) * u
  *   x_out = x_mid + down(h)
- * Merger: y = rms(x; ln_q) as (N*S, m*m*E); h1 = fc1(y); tokens = fc2(gelu(h1)). */
+ * Merger: y = rms(x; ln_q) as (N*S, m*m*E); h1 = fc1(y);
+ * tokens = fc2(gelu(h1)). */
 #include "core/model/encoder/vit_train.h"
 
 #include <math.h>
@@ -17,12 +18,19 @@
 
 #include "core/arena.h"
 #include "core/model/encoder/vit_patches.h"
+#include "core/model/train_util.h"
 
 #define TRY(expr)                                                              \
     do {                                                                       \
         pan_status s_ = (expr);                                                \
         if (s_ != PAN_OK) return s_;                                           \
     } while (0)
+
+/* Short names for core/model/train_util.h's helpers. */
+static pan_tensor mat(const float *p, int64_t r, int64_t c) {
+    return pan_train_mat(p, r, c);
+}
+static void zero(float *p, int64_t n) { pan_train_zero(p, n); }
 
 /* What one block keeps for its backward. */
 typedef struct vit_layer_acts {
@@ -74,8 +82,11 @@ static vit_sizes sizes_of(const pan_model_config *cfg) {
         .layers = ec->layers};
 }
 
-static void carve(const pan_model_config *cfg, int n, pan_vit_train *t,
-                  pan_arena_carver *cv) {
+/* The buffers of t->max_n images (ctx is the pan_vit_train). */
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_vit_train *t = ctx;
+    const pan_model_config *cfg = &t->cfg;
+    const int n = t->max_n;
     vit_sizes z = sizes_of(cfg);
     size_t f = sizeof(float), nt = (size_t)n * (size_t)z.t;
     size_t fe = nt * (size_t)z.e * f, fm = nt * (size_t)z.mlp * f;
@@ -87,7 +98,8 @@ static void carve(const pan_model_config *cfg, int n, pan_vit_train *t,
                          &a->x_mid, &a->a2};
         for (size_t i = 0; i < sizeof fes / sizeof fes[0]; i++)
             pan_arena_take(cv, (void **)fes[i], fe);
-        pan_arena_take(cv, (void **)&a->lse, (size_t)n * (size_t)(z.heads * z.t) * f);
+        pan_arena_take(cv, (void **)&a->lse,
+                       (size_t)n * (size_t)(z.heads * z.t) * f);
         pan_arena_take(cv, (void **)&a->g, fm);
         pan_arena_take(cv, (void **)&a->u, fm);
         pan_arena_take(cv, (void **)&a->h, fm);
@@ -95,7 +107,7 @@ static void carve(const pan_model_config *cfg, int n, pan_vit_train *t,
     float **fes[] = {&t->x_fin, &t->y, &t->h1, &t->h1g, &t->dx, &t->da,
                      &t->dq, &t->dk, &t->dv, &t->dqr, &t->dkr, &t->datt};
     for (size_t i = 0; i < sizeof fes / sizeof fes[0]; i++)
-        pan_arena_take(cv, (void **)fes[i], fe); /* (NS, m*m*E) has NT*E floats too */
+        pan_arena_take(cv, (void **)fes[i], fe); /* (NS, m*m*E): NT*E too */
     pan_arena_take(cv, (void **)&t->dh, fm);
     pan_arena_take(cv, (void **)&t->dg, fm);
     pan_arena_take(cv, (void **)&t->du, fm);
@@ -117,10 +129,12 @@ size_t pan_vit_train_bytes(const pan_model_config *cfg, int n) {
     if (!cfg || n < 1 || pan_model_config_validate(cfg) != PAN_OK) return 0;
     pan_vit_train *t = alloc_state(cfg);
     if (!t) return 0;
-    pan_arena_carver cv = {.ok = true};
-    carve(cfg, n, t, &cv);
+    t->cfg = *cfg;
+    t->max_n = n;
+    size_t bytes = 0;
+    pan_arena_carve(NULL, NULL, carve, t, &bytes);
     pan_vit_train_destroy(t);
-    return cv.total;
+    return bytes;
 }
 
 pan_status pan_vit_train_create(pan_vit_train **out,
@@ -140,13 +154,8 @@ pan_status pan_vit_train_create(pan_vit_train **out,
                              "vit_train: out of memory");
     t->cfg = *cfg;
     t->max_n = max_n;
-    pan_arena_carver count = {.ok = true};
-    carve(cfg, max_n, t, &count);
-    pan_status st = pan_arena_init(&t->arena, "vit training activations",
-                                   count.total);
-    pan_arena_carver cv = {.arena = &t->arena, .ok = st == PAN_OK};
-    if (st == PAN_OK) carve(cfg, max_n, t, &cv);
-    if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
+    pan_status st = pan_arena_carve(&t->arena, "vit training activations",
+                                    carve, t, NULL);
     if (st != PAN_OK) {
         pan_vit_train_destroy(t);
         return st;
@@ -162,40 +171,7 @@ void pan_vit_train_destroy(pan_vit_train *t) {
     free(t);
 }
 
-/* ---- small helpers ---- */
-
-static pan_tensor mat(const float *data, int64_t rows, int64_t cols) {
-    pan_tensor t;
-    pan_tensor_init(&t, (void *)data, PAN_DTYPE_F32, 2, PAN_SHAPE(rows, cols));
-    return t;
-}
-
-static void zero(float *p, int64_t count) {
-    memset(p, 0, (size_t)count * sizeof(float));
-}
-
-/* out (rows, w.shape[0]) = in (rows, w.shape[1]) @ w^T + b, or += . */
-static pan_status linear(pan_compute *c, float *out, const float *in,
-                         int64_t rows, const pan_tensor *w, const pan_tensor *b,
-                         bool accumulate) {
-    pan_tensor to = mat(out, rows, w->shape[0]), ti = mat(in, rows, w->shape[1]);
-    return pan_compute_matmul(c, &to, &ti, w, b, false, true, 1.0f,
-                              accumulate ? 1.0f : 0.0f);
-}
-
-/* The gradients of linear(): din += dout @ w, dw += dout^T in, db += sum
- * dout (each optional). */
-static pan_status linear_backward(pan_compute *c, const float *dout,
-                                  const float *in, int64_t rows,
-                                  const pan_tensor *w, float *din,
-                                  pan_tensor *dw, pan_tensor *db) {
-    pan_tensor tdo = mat(dout, rows, w->shape[0]), ti = mat(in, rows, w->shape[1]);
-    pan_tensor tdi = mat(din, rows, w->shape[1]);
-    return pan_compute_matmul_backward(c, &tdo, &ti, w, false, true, 1.0f,
-                                       din ? &tdi : NULL, dw, db);
-}
-
-/* q, k or v's rows of the fused qkv weight and bias (part 0, 1, 2). */
+//* q, k or v's rows of the fused qkv weight and bias (part 0, 1, 2). */
 static pan_status qkv_part(const pan_vit_block_weights *bw, int part,
                            int64_t e, pan_tensor *w, pan_tensor *b) {
     TRY(pan_tensor_slice(&bw->qkv_w, 0, part * e, e, w));
@@ -223,53 +199,31 @@ static pan_status block_forward(pan_compute *c, const pan_model_config *cfg,
     for (int i = 0; i < 3; i++) {
         pan_tensor w, b;
         TRY(qkv_part(bw, i, e, &w, &b));
-        TRY(linear(c, dst[i], a->a1, rows, &w, &b, false));
+        TRY(pan_train_linear(c, dst[i], a->a1, rows, &w, &b, 0.0f));
     }
     pan_tensor q = heads4(a->q, n, z), k = heads4(a->k, n, z);
     pan_tensor v = heads4(a->v, n, z), att = heads4(a->att, n, z);
     pan_tensor lse;
-    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(n, z->heads, z->t));
+    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(n, z->heads,
+                                                              z->t));
     TRY(pan_compute_rope(c, &q, &q, positions, 2, cfg->encoder.rope_theta));
     TRY(pan_compute_rope(c, &k, &k, positions, 2, cfg->encoder.rope_theta));
     pan_attention_extra ex = {.lse = &lse};
     TRY(pan_compute_attention(c, &att, &q, &k, &v, PAN_ATTENTION_MASK_NONE,
                               1.0f / sqrtf((float)z->hd), &ex));
     memcpy(a->x_mid, a->x_in, (size_t)(rows * e) * sizeof(float));
-    TRY(linear(c, a->x_mid, a->att, rows, &bw->proj_w, &bw->proj_b, true));
+    TRY(pan_train_linear(c, a->x_mid, a->att, rows, &bw->proj_w, &bw->proj_b,
+                         1.0f));
     pan_tensor tm = mat(a->x_mid, rows, e), ta2 = mat(a->a2, rows, e);
     TRY(pan_compute_rms_norm(c, &ta2, &tm, &bw->norm2_w, eps));
-    TRY(linear(c, a->g, a->a2, rows, &bw->gate_w, &bw->gate_b, false));
-    TRY(linear(c, a->u, a->a2, rows, &bw->up_w, &bw->up_b, false));
+    TRY(pan_train_linear(c, a->g, a->a2, rows, &bw->gate_w, &bw->gate_b, 0.0f));
+    TRY(pan_train_linear(c, a->u, a->a2, rows, &bw->up_w, &bw->up_b, 0.0f));
     pan_tensor g = mat(a->g, rows, z->mlp), u = mat(a->u, rows, z->mlp);
     pan_tensor h = mat(a->h, rows, z->mlp);
     TRY(pan_compute_swiglu(c, &h, &g, &u));
     memcpy(x_out, a->x_mid, (size_t)(rows * e) * sizeof(float));
-    return linear(c, x_out, a->h, rows, &bw->down_w, &bw->down_b, true);
-}
-
-static pan_status check_shape(const char *fn, const char *what,
-                              const pan_tensor *t, const int64_t *want,
-                              int ndim) {
-    pan_tensor expected;
-    pan_tensor_init(&expected, NULL, PAN_DTYPE_F32, ndim, want);
-    if (t && t->dtype == PAN_DTYPE_F32 && pan_tensor_same_shape(t, &expected) &&
-        pan_tensor_is_contiguous(t) && t->data)
-        return PAN_OK;
-    char got[64], exp[64];
-    return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                         "%s: %s has shape %s, expected %s (f32, contiguous, "
-                         "with data; from the model config)", fn, what,
-                         t ? pan_tensor_shape_str(t, got, sizeof got) : "none",
-                         pan_tensor_shape_str(&expected, exp, sizeof exp));
-}
-
-static pan_status check_model(const char *fn, const pan_model *m,
-                              const pan_vit_train *t) {
-    if (memcmp(&m->config, &t->cfg, sizeof t->cfg) != 0)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "%s: the training state was made for another "
-                             "model configuration", fn);
-    return PAN_OK;
+    return pan_train_linear(c, x_out, a->h, rows, &bw->down_w, &bw->down_b,
+                            1.0f);
 }
 
 pan_status pan_vit_train_forward(pan_compute *c, const pan_model *m,
@@ -280,7 +234,7 @@ pan_status pan_vit_train_forward(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: compute, model and training state are "
                              "required", fn);
-    TRY(check_model(fn, m, t));
+    TRY(pan_train_check_config(fn, &t->cfg, m));
     const pan_model_config *cfg = &m->config;
     int64_t n = latent && latent->ndim == 4 ? latent->shape[0] : 0;
     if (n < 1 || n > t->max_n)
@@ -290,11 +244,11 @@ pan_status pan_vit_train_forward(pan_compute *c, const pan_model *m,
                              cfg->vae.latent_channels, pan_latent_height(cfg),
                              pan_latent_width(cfg), (long long)n);
     vit_sizes z = sizes_of(cfg);
-    TRY(check_shape(fn, "latent", latent,
-                    PAN_SHAPE(n, cfg->vae.latent_channels,
-                              pan_latent_height(cfg), pan_latent_width(cfg)),
-                    4));
-    TRY(check_shape(fn, "tokens", tokens, PAN_SHAPE(n, z.s, z.d), 3));
+    const int64_t *lat_shape = PAN_SHAPE(n, cfg->vae.latent_channels,
+                                         pan_latent_height(cfg),
+                                         pan_latent_width(cfg));
+    TRY(pan_train_check_f32(fn, "latent", latent, 4, lat_shape));
+    TRY(pan_train_check_f32(fn, "tokens", tokens, 3, PAN_SHAPE(n, z.s, z.d)));
     const pan_vit_weights *w = &m->w.encoder;
     const int64_t rows = n * z.t;
     t->n = 0; /* invalid until the forward completes */
@@ -304,8 +258,9 @@ pan_status pan_vit_train_forward(pan_compute *c, const pan_model *m,
     pan_tensor positions;
     TRY(pan_tensor_init(&positions, t->pos, PAN_DTYPE_I32, 3,
                         PAN_SHAPE(n, z.t, 2)));
-    TRY(linear(c, t->layers[0].x_in, t->patches, rows, &w->patch_embed_w,
-               &w->patch_embed_b, false));
+    TRY(pan_train_linear(c, t->layers[0].x_in, t->patches, rows,
+                         &w->patch_embed_w,
+               &w->patch_embed_b, 0.0f));
     for (int64_t l = 0; l < z.layers; l++) {
         float *x_out = l + 1 < z.layers ? t->layers[l + 1].x_in : t->x_fin;
         TRY(block_forward(c, cfg, &w->blocks[l], &z, (int)n, &t->layers[l],
@@ -315,12 +270,12 @@ pan_status pan_vit_train_forward(pan_compute *c, const pan_model *m,
     TRY(pan_compute_rms_norm(c, &ty, &tx, &w->merger_norm_w,
                              cfg->encoder.norm_eps));
     const int64_t groups = n * z.s;
-    TRY(linear(c, t->h1, t->y, groups, &w->merger_fc1_w, &w->merger_fc1_b,
-               false));
+    TRY(pan_train_linear(c, t->h1, t->y, groups, &w->merger_fc1_w,
+                         &w->merger_fc1_b, 0.0f));
     pan_tensor h1 = mat(t->h1, groups, z.m2e), h1g = mat(t->h1g, groups, z.m2e);
     TRY(pan_compute_gelu(c, &h1g, &h1, PAN_GELU_ERF));
-    TRY(linear(c, tokens->data, t->h1g, groups, &w->merger_fc2_w,
-               &w->merger_fc2_b, false));
+    TRY(pan_train_linear(c, tokens->data, t->h1g, groups, &w->merger_fc2_w,
+               &w->merger_fc2_b, 0.0f));
     t->n = (int)n;
     return PAN_OK;
 }
@@ -338,7 +293,8 @@ static pan_status block_backward(pan_compute *c, const pan_model_config *cfg,
     const int64_t nm = rows * z->mlp;
     /* x_out = x_mid + down(h) */
     zero(t->dh, nm);
-    TRY(linear_backward(c, t->dx, a->h, rows, &bw->down_w, t->dh, &gw->down_w,
+    TRY(pan_train_linear_backward(c, t->dx, a->h, rows, &bw->down_w, t->dh,
+                                  &gw->down_w,
                         &gw->down_b));
     pan_tensor g = mat(a->g, rows, z->mlp), u = mat(a->u, rows, z->mlp);
     pan_tensor dh = mat(t->dh, rows, z->mlp), dg = mat(t->dg, rows, z->mlp);
@@ -347,9 +303,11 @@ static pan_status block_backward(pan_compute *c, const pan_model_config *cfg,
     zero(t->du, nm);
     TRY(pan_compute_swiglu_backward(c, &g, &u, &dh, &dg, &du));
     zero(t->da, ne);
-    TRY(linear_backward(c, t->dg, a->a2, rows, &bw->gate_w, t->da, &gw->gate_w,
+    TRY(pan_train_linear_backward(c, t->dg, a->a2, rows, &bw->gate_w, t->da,
+                                  &gw->gate_w,
                         &gw->gate_b));
-    TRY(linear_backward(c, t->du, a->a2, rows, &bw->up_w, t->da, &gw->up_w,
+    TRY(pan_train_linear_backward(c, t->du, a->a2, rows, &bw->up_w, t->da,
+                                  &gw->up_w,
                         &gw->up_b));
     pan_tensor xm = mat(a->x_mid, rows, e), da = mat(t->da, rows, e);
     pan_tensor dx = mat(t->dx, rows, e);
@@ -357,14 +315,15 @@ static pan_status block_backward(pan_compute *c, const pan_model_config *cfg,
                                       &gw->norm2_w));
     /* x_mid = x_in + proj(att) */
     zero(t->datt, ne);
-    TRY(linear_backward(c, t->dx, a->att, rows, &bw->proj_w, t->datt,
+    TRY(pan_train_linear_backward(c, t->dx, a->att, rows, &bw->proj_w, t->datt,
                         &gw->proj_w, &gw->proj_b));
     pan_tensor q = heads4(a->q, n, z), k = heads4(a->k, n, z);
     pan_tensor v = heads4(a->v, n, z), att = heads4(a->att, n, z);
     pan_tensor datt = heads4(t->datt, n, z), dq = heads4(t->dq, n, z);
     pan_tensor dk = heads4(t->dk, n, z), dv = heads4(t->dv, n, z);
     pan_tensor lse;
-    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(n, z->heads, z->t));
+    pan_tensor_init(&lse, a->lse, PAN_DTYPE_F32, 3, PAN_SHAPE(n, z->heads,
+                                                              z->t));
     zero(t->dq, ne);
     zero(t->dk, ne);
     zero(t->dv, ne);
@@ -385,7 +344,8 @@ static pan_status block_backward(pan_compute *c, const pan_model_config *cfg,
         pan_tensor w, b, dw, db;
         TRY(qkv_part(bw, i, e, &w, &b));
         TRY(qkv_part(gw, i, e, &dw, &db));
-        TRY(linear_backward(c, dparts[i], a->a1, rows, &w, t->da, &dw, &db));
+        TRY(pan_train_linear_backward(c, dparts[i], a->a1, rows, &w, t->da,
+                                      &dw, &db));
     }
     pan_tensor xi = mat(a->x_in, rows, e);
     return pan_compute_rms_norm_backward(c, &xi, &bw->norm1_w, &da, eps, &dx,
@@ -401,7 +361,7 @@ pan_status pan_vit_train_backward(pan_compute *c, const pan_model *m,
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: compute, model, training state and "
                              "gradients are required", fn);
-    TRY(check_model(fn, m, t));
+    TRY(pan_train_check_config(fn, &t->cfg, m));
     if (t->n < 1)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: no completed forward to go back through",
@@ -409,26 +369,28 @@ pan_status pan_vit_train_backward(pan_compute *c, const pan_model *m,
     const pan_model_config *cfg = &m->config;
     vit_sizes z = sizes_of(cfg);
     const int n = t->n;
-    TRY(check_shape(fn, "dtokens", dtokens, PAN_SHAPE(n, z.s, z.d), 3));
+    TRY(pan_train_check_f32(fn, "dtokens", dtokens, 3, PAN_SHAPE(n, z.s, z.d)));
     if (dlatent)
-        TRY(check_shape(fn, "dlatent", dlatent,
-                        PAN_SHAPE(n, cfg->vae.latent_channels,
-                                  pan_latent_height(cfg), pan_latent_width(cfg)),
-                        4));
+        TRY(pan_train_check_f32(fn, "dlatent", dlatent, 4,
+                                PAN_SHAPE(n, cfg->vae.latent_channels,
+                                          pan_latent_height(cfg),
+                                          pan_latent_width(cfg))));
     const pan_vit_weights *w = &m->w.encoder;
     pan_vit_weights *gw = &grads->encoder;
     const int64_t rows = (int64_t)n * z.t, groups = (int64_t)n * z.s;
     const int64_t ne = rows * z.e;
     /* tokens = fc2(gelu(h1)); h1 = fc1(y) */
     zero(t->da, ne); /* d gelu(h1), (NS, m*m*E) */
-    TRY(linear_backward(c, dtokens->data, t->h1g, groups, &w->merger_fc2_w,
+    TRY(pan_train_linear_backward(c, dtokens->data, t->h1g, groups,
+                                  &w->merger_fc2_w,
                         t->da, &gw->merger_fc2_w, &gw->merger_fc2_b));
     pan_tensor h1 = mat(t->h1, groups, z.m2e), dh1g = mat(t->da, groups, z.m2e);
     pan_tensor dh1 = mat(t->dq, groups, z.m2e);
     zero(t->dq, ne);
     TRY(pan_compute_gelu_backward(c, &h1, &dh1g, PAN_GELU_ERF, &dh1));
     zero(t->dk, ne); /* d y */
-    TRY(linear_backward(c, t->dq, t->y, groups, &w->merger_fc1_w, t->dk,
+    TRY(pan_train_linear_backward(c, t->dq, t->y, groups, &w->merger_fc1_w,
+                                  t->dk,
                         &gw->merger_fc1_w, &gw->merger_fc1_b));
     pan_tensor xf = mat(t->x_fin, rows, z.e), dy = mat(t->dk, rows, z.e);
     pan_tensor dx = mat(t->dx, rows, z.e);
@@ -444,7 +406,7 @@ pan_status pan_vit_train_backward(pan_compute *c, const pan_model *m,
                            &t->layers[l], &positions, t));
     /* x_in[0] = patch_embed(patches) */
     if (dlatent) zero(t->dpatches, rows * z.pdim);
-    TRY(linear_backward(c, t->dx, t->patches, rows, &w->patch_embed_w,
+    TRY(pan_train_linear_backward(c, t->dx, t->patches, rows, &w->patch_embed_w,
                         dlatent ? t->dpatches : NULL, &gw->patch_embed_w,
                         &gw->patch_embed_b));
     if (dlatent)

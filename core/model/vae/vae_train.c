@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/model/train_util.h"
 
 #define TRY(expr)                                                              \
     do {                                                                       \
@@ -129,7 +130,8 @@ static int resblock(vae_tape *tp, const pan_vae_weights *w,
 static void build_encoder(vae_tape *tp, const pan_model_config *cfg,
                           const pan_vae_weights *w) {
     const pan_vae_config *vc = &cfg->vae;
-    int x = new_act(tp, cfg->frame.channels, cfg->frame.height, cfg->frame.width);
+    int x = new_act(tp, cfg->frame.channels, cfg->frame.height,
+                    cfg->frame.width);
     x = conv(tp, w, x, &w->enc_conv_in_w, &w->enc_conv_in_b, 1, 1);
     for (int i = 0; i < vc->levels; i++) {
         for (int j = 0; j < vc->res_blocks; j++)
@@ -155,7 +157,8 @@ static void build_decoder(vae_tape *tp, const pan_model_config *cfg,
             x = resblock(tp, w, &w->up[i].blocks[j], x);
         if (i > 0) {
             x = unary(tp, OP_UPSAMPLE, x, 0, 0, 2);
-            x = conv(tp, w, x, &w->up[i].resample_w, &w->up[i].resample_b, 1, 1);
+            x = conv(tp, w, x, &w->up[i].resample_w, &w->up[i].resample_b, 1,
+                     1);
         }
     }
     x = norm_silu(tp, w, x, &w->dec_norm_out_w, &w->dec_norm_out_b);
@@ -175,12 +178,20 @@ static void carve_tape(vae_tape *tp, int max_n, bool input_grad,
     }
 }
 
+/* Both tapes' buffers for t->max_n images (ctx is the pan_vae_train). */
+static void carve(void *ctx, pan_arena_carver *cv) {
+    pan_vae_train *t = ctx;
+    carve_tape(&t->enc, t->max_n, false, cv);
+    carve_tape(&t->dec, t->max_n, true, cv);
+}
+
 /* The tapes are built against a config's shapes: a scratch model binding
  * of that config supplies the weight tensors (shapes and offsets only). */
 static pan_status build(pan_vae_train *t) {
     pan_param_table table = {0};
     TRY(pan_params_build(&t->cfg, &table));
-    float *block = aligned_alloc(64, ((size_t)table.total_floats * 4 + 63) / 64 * 64);
+    float *block = aligned_alloc(64,
+                                 ((size_t)table.total_floats * 4 + 63) / 64 * 64);
     pan_model_weights w = {0};
     pan_status st = block ? pan_params_bind(&table, block, &w)
                           : pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
@@ -214,19 +225,9 @@ static pan_status create(pan_vae_train **out, const pan_model_config *cfg,
     t->cfg = *cfg;
     t->max_n = max_n;
     pan_status st = build(t);
-    pan_arena_carver count = {.ok = true};
-    carve_tape(&t->enc, max_n, false, &count);
-    carve_tape(&t->dec, max_n, true, &count);
-    if (st == PAN_OK && carve_it) {
-        st = pan_arena_init(&t->arena, "vae training activations", count.total);
-        pan_arena_carver cv = {.arena = &t->arena, .ok = st == PAN_OK};
-        if (st == PAN_OK) {
-            carve_tape(&t->enc, max_n, false, &cv);
-            carve_tape(&t->dec, max_n, true, &cv);
-        }
-        if (st == PAN_OK && !cv.ok) st = PAN_ERR_RESOURCE_EXHAUSTED;
-    }
-    t->bytes = count.total;
+    if (st == PAN_OK)
+        st = pan_arena_carve(carve_it ? &t->arena : NULL,
+                             "vae training activations", carve, t, &t->bytes);
     if (st != PAN_OK) {
         pan_vae_train_destroy(t);
         return st;
@@ -291,7 +292,8 @@ static pan_status run_forward(pan_compute *c, const pan_vae_config *vc,
                                        vc->norm_eps));
             break;
         case OP_SILU: TRY(pan_compute_silu(c, &y, &x)); break;
-        case OP_UPSAMPLE: TRY(pan_compute_upsample_nearest(c, &y, &x, 2)); break;
+        case OP_UPSAMPLE: TRY(pan_compute_upsample_nearest(c, &y, &x,
+                                                           2)); break;
         case OP_ADD: {
             const vae_act *in2 = &tp->act[op->in2];
             pan_tensor x2 = view(in2, n, in2->data);
@@ -312,10 +314,12 @@ static pan_status run_backward(pan_compute *c, const pan_vae_config *vc,
     for (int i = 0; i < tp->n_acts; i++) {
         vae_act *a = &tp->act[i];
         if (a->grad)
-            memset(a->grad, 0, (size_t)n * (size_t)(a->c * a->h * a->w) * sizeof(float));
+            memset(a->grad, 0,
+                   (size_t)n * (size_t)(a->c * a->h * a->w) * sizeof(float));
     }
     vae_act *last = &tp->act[tp->n_acts - 1];
-    memcpy(last->grad, dout, (size_t)n * (size_t)(last->c * last->h * last->w) * sizeof(float));
+    memcpy(last->grad, dout,
+           (size_t)n * (size_t)(last->c * last->h * last->w) * sizeof(float));
     for (int i = tp->n_ops - 1; i >= 0; i--) {
         const vae_op *op = &tp->op[i];
         vae_act *in = &tp->act[op->in], *out = &tp->act[op->out];
@@ -354,19 +358,10 @@ static pan_status run_backward(pan_compute *c, const pan_vae_config *vc,
 
 /* ---- the public calls ---- */
 
+/* t must be f32 (n, c, h, w), contiguous, with data. */
 static pan_status check(const char *fn, const pan_tensor *t, int n,
                         int64_t c, int64_t h, int64_t w, const char *what) {
-    pan_tensor want;
-    pan_tensor_init(&want, NULL, PAN_DTYPE_F32, 4, PAN_SHAPE(n, c, h, w));
-    if (t && t->dtype == PAN_DTYPE_F32 && pan_tensor_same_shape(t, &want) &&
-        pan_tensor_is_contiguous(t) && t->data)
-        return PAN_OK;
-    char got[64], exp[64];
-    return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                         "%s: %s has shape %s, expected %s (f32, contiguous, "
-                         "with data; from the model config)", fn, what,
-                         t ? pan_tensor_shape_str(t, got, sizeof got) : "none",
-                         pan_tensor_shape_str(&want, exp, sizeof exp));
+    return pan_train_check_f32(fn, what, t, 4, PAN_SHAPE(n, c, h, w));
 }
 
 static pan_status check_call(const char *fn, const pan_model *m,
@@ -375,10 +370,7 @@ static pan_status check_call(const char *fn, const pan_model *m,
     if (!m || !t)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: model and training state are required", fn);
-    if (memcmp(&m->config, &t->cfg, sizeof t->cfg) != 0)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "%s: the training state was made for another "
-                             "model configuration", fn);
+    TRY(pan_train_check_config(fn, &t->cfg, m));
     int64_t k = lead && lead->ndim == 4 ? lead->shape[0] : 0;
     if (k < 1 || k > t->max_n)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
