@@ -1,7 +1,8 @@
 /* backends/ref/ref_attention.c: scaled dot-product attention, one query row
  * (batch, query, head) at a time: scores, mask, softmax, weighted sum; the
  * optional lse output is max + log(sum) of that row's softmax. The mask
- * rule (pan_ref_attention_visible) is shared with the backward pass. */
+ * rule (pan_ref_attention_visible, ref_ops.h) is shared with the backward
+ * pass. */
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -13,25 +14,6 @@ typedef struct attention_job {
     const pan_attention_args *args;
     atomic_int out_of_memory;
 } attention_job;
-
-int pan_ref_attention_visible(const pan_attention_args *p, int64_t b,
-                              int64_t i, int64_t j, int64_t kv_len) {
-    if (j >= kv_len) return 0;
-    if (p->key_mask && !((const uint8_t *)p->key_mask->data)[b * p->kv_capacity + j])
-        return 0;
-    if (p->mask == PAN_ATTENTION_MASK_CAUSAL)
-        return j <= kv_len - p->q_len + i;
-    if (p->mask == PAN_ATTENTION_MASK_BLOCK)
-        return ((const int32_t *)p->k_block->data)[j] <=
-               ((const int32_t *)p->q_block->data)[i];
-    if (p->mask == PAN_ATTENTION_MASK_ROUNDS) {
-        if (j > kv_len - p->q_len + i) return 0;
-        int32_t kr = ((const int32_t *)p->k_round->data)[b * p->kv_capacity + j];
-        int32_t qr = ((const int32_t *)p->q_round->data)[b * p->q_len + i];
-        return kr == 0 || (int64_t)kr >= (int64_t)qr - p->round_window + 2;
-    }
-    return 1;
-}
 
 static void attention_rows(void *ctx, int64_t begin, int64_t end) {
     attention_job *job = ctx;

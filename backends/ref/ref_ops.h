@@ -54,9 +54,27 @@ pan_status pan_ref_l1_loss(pan_backend *be, const pan_loss_args *args);
 pan_status pan_ref_kl_loss(pan_backend *be, const pan_loss_args *args);
 
 /* Whether query i of batch b sees key j (every mask kind); kv_len is the
- * batch's number of existing keys. Shared by the forward and backward. */
-int pan_ref_attention_visible(const pan_attention_args *p, int64_t b,
-                              int64_t i, int64_t j, int64_t kv_len);
+ * batch's number of existing keys. Shared by the forward and backward;
+ * inline, as it runs once per (query, key) pair. */
+static inline int pan_ref_attention_visible(const pan_attention_args *p,
+                                            int64_t b, int64_t i, int64_t j,
+                                            int64_t kv_len) {
+    if (j >= kv_len) return 0;
+    if (p->key_mask && !((const uint8_t *)p->key_mask->data)[b * p->kv_capacity + j])
+        return 0;
+    if (p->mask == PAN_ATTENTION_MASK_CAUSAL)
+        return j <= kv_len - p->q_len + i;
+    if (p->mask == PAN_ATTENTION_MASK_BLOCK)
+        return ((const int32_t *)p->k_block->data)[j] <=
+               ((const int32_t *)p->q_block->data)[i];
+    if (p->mask == PAN_ATTENTION_MASK_ROUNDS) {
+        if (j > kv_len - p->q_len + i) return 0;
+        int32_t kr = ((const int32_t *)p->k_round->data)[b * p->kv_capacity + j];
+        int32_t qr = ((const int32_t *)p->q_round->data)[b * p->q_len + i];
+        return kr == 0 || (int64_t)kr >= (int64_t)qr - p->round_window + 2;
+    }
+    return 1;
+}
 
 /* Items per thread below which a loop is not worth splitting. */
 #define PAN_REF_GRAIN_ELEMENTS 16384
