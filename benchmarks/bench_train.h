@@ -72,6 +72,7 @@ double train_flops_backward(train_flops f);
 /* ---- the cases ---- */
 typedef struct train_bench_options {
     const char *checkpoint, *backend;
+    const char *cases; /* comma-separated case names, NULL: all */
     int threads, reps, warmup;
     bool torch, quick;
     bench_peers peers;

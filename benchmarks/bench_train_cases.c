@@ -696,6 +696,18 @@ pan_status train_sgemm_peak(const train_bench_options *o, pan_compute *c,
     return st;
 }
 
+/* Whether `name` is in the comma-separated list (NULL: every case). */
+static bool case_selected(const char *list, const char *name) {
+    if (!list) return true;
+    size_t len = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && !strncmp(p, name, n)) return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
 pan_status train_bench_run(const train_bench_options *o, pan_compute *c,
                            const pan_model *m, train_io *io, train_row *rows,
                            int *n) {
@@ -709,8 +721,11 @@ pan_status train_bench_run(const train_bench_options *o, pan_compute *c,
         st = pan_train_batch_draw(c, m, "tabletop", PAN_STAGE_DECODER, DATA_SEED,
                                   DECODER_BATCH, 0, PAN_WINDOW_PAIR, &dec);
     typedef enum { VAE_S, DEC_S, GLP_S, DEC, BB, VIT, VAE } which;
+    static const char *const names[] = {"stage_vae", "stage_decoder", "stage_glp",
+                                        "decoder", "backbone", "vit", "vae"};
     for (int k = VAE_S; st == PAN_OK && k <= VAE; k++) {
         train_row *row = &rows[*n];
+        if (!case_selected(o->cases, names[k])) continue;
         switch ((which)k) {
         case VAE_S: st = stage_vae_case(&r, row); break;
         case DEC_S: st = stage_decoder_case(&r, row, &dec); break;

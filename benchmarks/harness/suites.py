@@ -12,6 +12,8 @@ order is the run order: the quick, cheap ones first.
   ops         ops       pan-bench-ops: every op on every backend
   backbone    backbone  pan-bench-backbone: backbone step vs PyTorch
   glp         glp       pan-bench-glp: world-model env vs PyTorch (the model)
+  train       train     pan-bench-train: training forward + backward vs PyTorch
+                        autograd (the model, adaLN-zero tensors made random)
   eval-model  eval      pan-eval --quick on the model
   eval-truth  eval      pan-eval --truth --quick (validates the judges)
 """
@@ -115,6 +117,12 @@ def _glp(ctx):
     return argv + (["--reps", "3", "--warmup", "1"] if ctx.quick else [])
 
 
+def _train(ctx):
+    argv = [_bin(ctx, "benchmarks", "pan-bench-train"), "--threads", str(ctx.threads),
+            *_peers(ctx), "--checkpoint", ctx.model, "--csv", _csv_path(ctx, "train")]
+    return argv + (["--quick"] if ctx.quick else [])
+
+
 def _eval(subject):
     def argv(ctx):
         name = "eval-" + subject
@@ -138,6 +146,10 @@ SUITES = [
                 "random weights, seed 1, UNTRAINED; not the model below)"),
     Suite("glp", "glp", ["pan-bench-glp"], _glp, csv_rows, peer="PyTorch",
           uses_model=True, about="the world-model env on the model vs the PyTorch twin"),
+    Suite("train", "train", ["pan-bench-train"], _train, csv_rows, peer="PyTorch",
+          uses_model=True,
+          about="training forward + backward (stage losses and parts) on the model "
+                "vs PyTorch autograd"),
     Suite("eval-model", "eval", ["pan-eval"], _eval("model"), report_rows,
           uses_model=True, about="pan-eval --quick on the model (tabletop)"),
     Suite("eval-truth", "eval", ["pan-eval"], _eval("truth"), report_rows,
