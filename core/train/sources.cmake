@@ -4,6 +4,7 @@
 target_sources(pan_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/grads.c
   ${CMAKE_CURRENT_LIST_DIR}/optim.c
+  ${CMAKE_CURRENT_LIST_DIR}/train_state.c
   ${CMAKE_CURRENT_LIST_DIR}/window_loss.c
   ${CMAKE_CURRENT_LIST_DIR}/stage_vae.c
   ${CMAKE_CURRENT_LIST_DIR}/stage_decoder.c
