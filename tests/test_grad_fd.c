@@ -18,8 +18,13 @@
  * most curved). FD_BOUND = 1e-6 sits two orders above the worst; a wrong
  * sign, factor or index gives nmse ~1e-2..1.
  *
- * Exit status: 0 only when every input of every case is under the bound
- * and every training op has a case.
+ * Thread counts: ref promises bit-identical results for any thread count
+ * (every output summed by one task in a fixed order), so each case's
+ * gradients are also computed with 1 thread and must match the 2-thread
+ * ones bit for bit.
+ *
+ * Exit status: 0 only when every input of every case is under the bound,
+ * the thread counts agree and every training op has a case.
  */
 #include <math.h>
 #include <stdio.h>
@@ -49,6 +54,7 @@ struct fd_case {
     pan_tensor t[MAX_T];      /* inputs and attribute tensors */
     pan_tensor g[MAX_T];      /* g[i]: gradient of t[i] if wrt[i] */
     bool wrt[MAX_T];
+    float *g1[MAX_T];         /* g[i] computed with 1 thread */
     pan_tensor y;             /* forward output template (shape) */
     pan_tensor aux[2];        /* forward outputs the backward reads */
     int ia[4];                /* integer attributes */
@@ -62,7 +68,7 @@ static void *allocs[MAX_ALLOC];
 static int n_allocs;
 static double worst[PAN_OP_COUNT];
 static int cases_per_op[PAN_OP_COUNT];
-static pan_compute *cpu;
+static pan_compute *cpu, *cpu1; /* ref with 2 threads, with 1 */
 
 static void *take(size_t bytes) {
     if (n_allocs == MAX_ALLOC) {
@@ -115,9 +121,23 @@ static void run_case(fd_case *k) {
     pan_tensor r = rnd(k->y.ndim, k->y.shape, 1, 0);
     double worst_case = 0.0;
     char why[256] = "";
-    pan_status s = k->forward(cpu, k, y);
+    pan_status s = k->backward(cpu1, k, &r);
+    for (int i = 0; i < MAX_T && s == PAN_OK; i++) { /* 1-thread copy */
+        if (!k->wrt[i]) continue;
+        size_t bytes = pan_tensor_nbytes(&k->g[i]);
+        float *one = take(bytes);
+        memcpy(one, k->g[i].data, bytes);
+        memset(k->g[i].data, 0, bytes);
+        k->g1[i] = one;
+    }
+    if (s == PAN_OK) s = k->forward(cpu, k, y);
     if (s == PAN_OK) s = k->backward(cpu, k, &r);
     if (s != PAN_OK) snprintf(why, sizeof why, "%s", pan_error_message());
+    for (int i = 0; i < MAX_T && !why[0]; i++)
+        if (k->wrt[i] && memcmp(k->g1[i], k->g[i].data,
+                                pan_tensor_nbytes(&k->g[i])) != 0)
+            snprintf(why, sizeof why,
+                     "gradient of input %d differs between 1 and 2 threads", i);
     for (int i = 0; i < MAX_T && !why[0]; i++) {
         if (!k->wrt[i]) continue;
         float *x = k->t[i].data, *g = k->g[i].data;
@@ -588,7 +608,10 @@ static void loss_case(pan_op op, int ndim, const int64_t *shape, bool weights) {
 int main(void) {
     pan_compute_options opts = {.backend = "ref", .strict = true,
                                 .n_threads = 2};
-    if (pan_compute_create(&cpu, &opts) != PAN_OK) {
+    pan_compute_options one = {.backend = "ref", .strict = true,
+                               .n_threads = 1};
+    if (pan_compute_create(&cpu, &opts) != PAN_OK ||
+        pan_compute_create(&cpu1, &one) != PAN_OK) {
         printf("FAIL: %s\n", pan_error_message());
         return 1;
     }
@@ -645,5 +668,6 @@ int main(void) {
         }
     }
     pan_compute_destroy(cpu);
+    pan_compute_destroy(cpu1);
     return test_exit_code("test_grad_fd");
 }
