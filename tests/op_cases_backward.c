@@ -327,6 +327,7 @@ static void pointwise_backward_cases(op_harness *h) {
         {PAN_OP_GELU_BACKWARD, PAN_GELU_ERF, 3, {4, 64, 129}, 5},
         {PAN_OP_GELU_BACKWARD, PAN_GELU_TANH, 2, {3, 17}, 3},
         {PAN_OP_GELU_BACKWARD, PAN_GELU_TANH, 3, {4, 64, 129}, 5},
+        {PAN_OP_GELU_BACKWARD, PAN_GELU_TANH, 2, {7, 300}, 40}, /* saturated tanh */
         {PAN_OP_SWIGLU_BACKWARD, 0, 1, {5}, 3},
         {PAN_OP_SWIGLU_BACKWARD, 0, 4, {2, 4, 4, 17}, 3},
         {PAN_OP_SWIGLU_BACKWARD, 0, 3, {2, 93, 512}, 3},

@@ -12,6 +12,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
+#include "backends/common/fast_gelu.h"
 #include "backends/onednn/onednn_internal.h"
 
 /* Below these sizes (values) the fallback's plain C loop beats the fixed
@@ -96,6 +97,8 @@ static bool onednn_supports_op(pan_backend *be, pan_op op, const void *args) {
         const pan_norm_args *a = args;
         return a->cols > 0 && a->rows * a->cols >= ONEDNN_MIN_LAYER_NORM;
     }
+    case PAN_OP_GELU_BACKWARD:
+        return pan_fast_gelu_backward_supported(args);
     default:
         return false;
     }
@@ -120,6 +123,7 @@ static const pan_backend_vtable onednn_vtable = {
     .sum_rows = onednn_sum_rows,
     .conv2d_backward = onednn_conv2d_backward,
     .attention_backward = onednn_attention_backward,
+    .gelu_backward = pan_fast_gelu_tanh_backward,
 };
 
 /* n_threads < 1 means every processor OpenMP sees. */

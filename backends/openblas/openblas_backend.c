@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/common/fast_gelu.h"
 #include "backends/openblas/openblas_internal.h"
 #include "core/threadpool.h"
 
@@ -142,6 +143,8 @@ static bool openblas_supports_op(pan_backend *be, pan_op op,
         const pan_sum_rows_args *a = args;
         return fits(a->rows) && fits(a->cols);
     }
+    case PAN_OP_GELU_BACKWARD:
+        return pan_fast_gelu_backward_supported(args);
     default:
         return true;
     }
@@ -159,6 +162,7 @@ static const pan_backend_vtable openblas_vtable = {
     .rms_norm = pan_openblas_rms_norm,
     .sum_rows = pan_openblas_sum_rows,
     .attention_backward = pan_openblas_attention_backward,
+    .gelu_backward = pan_fast_gelu_tanh_backward,
 };
 
 pan_status pan_backend_openblas_create(pan_backend **out, pan_threadpool *pool,

@@ -1,0 +1,47 @@
+/* backends/common/fast_gelu.c: GELU-tanh backward in f32 (contract in
+ * fast_gelu.h). */
+#include "backends/common/fast_gelu.h"
+
+#include "backends/common/fast_exp.h"
+#include "core/threadpool.h"
+
+#define BLOCK 256
+#define GRAIN 16384 /* elements per pool task */
+
+bool pan_fast_gelu_backward_supported(const pan_unary_backward_args *args) {
+    return args->gelu_mode == PAN_GELU_TANH;
+}
+
+static void block(const float *x, const float *dout, float *dx, int64_t n) {
+    const float k = 0.7978845608028654f, c = 0.044715f;
+    float e[BLOCK]; /* exp(2u) */
+    for (int64_t i = 0; i < n; i++) {
+        float u = k * (x[i] + c * x[i] * x[i] * x[i]);
+        u = u > 20.0f ? 20.0f : u < -20.0f ? -20.0f : u;
+        e[i] = 2.0f * u;
+    }
+    pan_fast_exp(e, e, n);
+    for (int64_t i = 0; i < n; i++) {
+        float t = 1.0f - 2.0f / (e[i] + 1.0f);
+        float xi = x[i];
+        float g = 0.5f * (1.0f + t) +
+                  0.5f * xi * (1.0f - t * t) * k * (1.0f + 3.0f * c * xi * xi);
+        dx[i] += dout[i] * g;
+    }
+}
+
+static void range(void *ctx, int64_t begin, int64_t end) {
+    const pan_unary_backward_args *a = ctx;
+    const float *x = a->x->data, *dout = a->dout->data;
+    float *dx = a->dx->data;
+    for (int64_t i = begin; i < end; i += BLOCK) {
+        int64_t n = end - i < BLOCK ? end - i : BLOCK;
+        block(x + i, dout + i, dx + i, n);
+    }
+}
+
+pan_status pan_fast_gelu_tanh_backward(pan_backend *be,
+                                       const pan_unary_backward_args *args) {
+    pan_threadpool_for(be->pool, args->count, GRAIN, range, (void *)args);
+    return PAN_OK;
+}
