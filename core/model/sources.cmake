@@ -32,6 +32,7 @@ target_sources(pan_core PRIVATE
   ${PAN_MODEL_DIR}/decoder/decoder_block.c
   ${PAN_MODEL_DIR}/decoder/decoder_workspace.c
   ${PAN_MODEL_DIR}/decoder/decoder_train.c
+  ${PAN_MODEL_DIR}/decoder/decoder_train_state.c
   ${PAN_MODEL_DIR}/decoder/swin_dpm.c
   ${PAN_MODEL_DIR}/decoder/swin_dpm_step.c
   # the whole GLP model: one env step, frames in and out

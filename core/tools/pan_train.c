@@ -24,7 +24,7 @@
 #include "core/train/grads.h"
 #include "core/train/stages.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, HELP_SHOWN = -1 };
 
 static const char usage[] =
     "usage: pan-train loss --checkpoint FILE --stage vae|decoder|glp\n"
@@ -156,7 +156,7 @@ static int parse_args(int argc, char **argv, train_args *a) {
             a->have_kl = true;
             break;
         }
-        case 'h': fputs(usage, stdout); exit(EXIT_OK);
+        case 'h': fputs(usage, stdout); return HELP_SHOWN;
         default: return usage_error("%s", "bad arguments");
         }
     }
@@ -227,6 +227,7 @@ static pan_status write_grads(const char *path, const pan_model *m,
 static int loss_command(int argc, char **argv) {
     train_args a;
     int rc = parse_args(argc, argv, &a);
+    if (rc == HELP_SHOWN) return EXIT_OK;
     if (rc != EXIT_OK) return rc;
     pan_model *m = NULL;
     pan_compute *c = NULL;

@@ -23,202 +23,13 @@
 #include "core/model/train_util.h"
 #include "core/model/backbone/tokenizer.h"
 #include "core/model/decoder/decoder_internal.h"
+#include "core/model/decoder/decoder_train_internal.h"
 
 #define TRY(expr)                                                              \
     do {                                                                       \
         pan_status s_ = (expr);                                                \
         if (s_ != PAN_OK) return s_;                                           \
     } while (0)
-
-typedef struct dit_layer_acts {
-    float *mp;                            /* (6, FR, D) modulation parts */
-    float *x_in, *ln1, *a1, *q, *k, *v;   /* (R, D) */
-    float *o, *y1, *x1, *cn, *cq;         /* (R, D) */
-    float *oa, *os, *x2, *ln2, *a2, *y2;  /* (R, D) */
-    float *hp, *hg;                       /* (R, M) */
-    float *lse, *lse_a, *lse_s;           /* (H * R) each */
-    float *ak, *av;                       /* (CR * A, D) */
-    float *sk, *sv;                       /* (CR * Q, D) */
-} dit_layer_acts;
-
-struct pan_decoder_train {
-    pan_model_config cfg;
-    int max_batch;
-    /* the plan of the last forward (batch 0: none) */
-    int batch, n, n_conds, tf, first_cond_frame;
-    pan_decoder_frame frames[2 * 256 + 1];
-    pan_arena arena;
-    float *sigma;            /* (FR) */
-    int *act_start, *act_len;/* (CR) */
-    int *null_cond;          /* (CR) 1: the null condition */
-    int32_t *act_ids;        /* (CR * A) token id of each action key row */
-    int32_t *q_block;        /* (n * Tf) */
-    float *patches_in;       /* (R, P) */
-    float *freq;             /* (FR, F) */
-    float *t1, *s1, *t2, *cvec; /* (FR, D) time MLP */
-    float *emb;              /* (CR * A, dm) action keys' embeddings */
-    float *states;           /* (CR * Q, dm) */
-    dit_layer_acts *layers;
-    float *x_fin, *lnf, *af; /* (R, D) */
-    float *mpf;              /* (2, FR, D) */
-    float *mod;              /* (FR, 6D) scratch */
-    /* backward scratch */
-    float *dx, *da, *dq, *dk, *dv, *dy, *dcq, *doa, *dos; /* (R, D) */
-    float *dh1, *dh2;        /* (R, M) */
-    float *dpatches;         /* (R, P) */
-    float *dmp;              /* (6, FR, D) */
-    float *dcvec, *dt;       /* (FR, D) */
-    float *dak, *dav;        /* (CR * A, D) */
-    float *dsk, *dsv;        /* (CR * Q, D) */
-    float *demb;             /* (CR * A, dm) */
-    float *dstw;             /* (CR * Q, dm) */
-};
-
-typedef struct dit_sizes {
-    int64_t D, M, H, hd, F, P, tf, z, lh, lw, dm, Q, A, layers, patch;
-} dit_sizes;
-
-static dit_sizes sizes_of(const pan_model_config *cfg) {
-    const pan_decoder_config *g = &cfg->decoder;
-    dit_sizes s = {.D = g->dim, .M = g->mlp_dim, .H = g->heads,
-                   .hd = g->dim / g->heads, .F = g->freq_dim,
-                   .tf = pan_decoder_frame_tokens(cfg),
-                   .z = cfg->vae.latent_channels, .lh = pan_latent_height(cfg),
-                   .lw = pan_latent_width(cfg), .dm = cfg->backbone.dim,
-                   .Q = cfg->backbone.queries,
-                   .A = cfg->tokenizer.max_action_bytes + 1,
-                   .layers = g->layers, .patch = g->patch};
-    s.P = s.z * s.patch * s.patch;
-    return s;
-}
-
-/* The buffers of t->max_batch items (ctx is the pan_decoder_train). */
-static void carve(void *ctx, pan_arena_carver *cv) {
-    pan_decoder_train *t = ctx;
-    const pan_model_config *cfg = &t->cfg;
-    const int max_batch = t->max_batch;
-    dit_sizes s = sizes_of(cfg);
-    size_t f = sizeof(float), frames = 2 * (size_t)cfg->frame.chunk_frames + 1;
-    size_t fr = (size_t)max_batch * frames, r = fr * (size_t)s.tf;
-    size_t cr = (size_t)max_batch * PAN_DECODER_MAX_CONDS;
-    size_t rd = r * (size_t)s.D * f, rm = r * (size_t)s.M * f;
-    size_t frd = fr * (size_t)s.D * f;
-    size_t keys = cr * (size_t)s.A, qrows = cr * (size_t)s.Q;
-    pan_arena_take(cv, (void **)&t->sigma, fr * f);
-    pan_arena_take(cv, (void **)&t->act_start, cr * sizeof(int));
-    pan_arena_take(cv, (void **)&t->act_len, cr * sizeof(int));
-    pan_arena_take(cv, (void **)&t->null_cond, cr * sizeof(int));
-    pan_arena_take(cv, (void **)&t->act_ids, keys * sizeof(int32_t));
-    pan_arena_take(cv, (void **)&t->q_block,
-                   frames * (size_t)s.tf * sizeof(int32_t));
-    pan_arena_take(cv, (void **)&t->patches_in, r * (size_t)s.P * f);
-    pan_arena_take(cv, (void **)&t->freq, fr * (size_t)s.F * f);
-    float **frb[] = {&t->t1, &t->s1, &t->t2, &t->cvec, &t->dcvec, &t->dt};
-    for (size_t i = 0; i < sizeof frb / sizeof frb[0]; i++)
-        pan_arena_take(cv, (void **)frb[i], frd);
-    pan_arena_take(cv, (void **)&t->emb, keys * (size_t)s.dm * f);
-    pan_arena_take(cv, (void **)&t->states, qrows * (size_t)s.dm * f);
-    for (int64_t l = 0; l < s.layers; l++) {
-        dit_layer_acts *a = &t->layers[l];
-        pan_arena_take(cv, (void **)&a->mp, 6 * frd);
-        float **rb[] = {&a->x_in, &a->ln1, &a->a1, &a->q, &a->k, &a->v,
-                        &a->o, &a->y1, &a->x1, &a->cn, &a->cq, &a->oa,
-                        &a->os, &a->x2, &a->ln2, &a->a2, &a->y2};
-        for (size_t i = 0; i < sizeof rb / sizeof rb[0]; i++)
-            pan_arena_take(cv, (void **)rb[i], rd);
-        pan_arena_take(cv, (void **)&a->hp, rm);
-        pan_arena_take(cv, (void **)&a->hg, rm);
-        pan_arena_take(cv, (void **)&a->lse, r * (size_t)s.H * f);
-        pan_arena_take(cv, (void **)&a->lse_a, r * (size_t)s.H * f);
-        pan_arena_take(cv, (void **)&a->lse_s, r * (size_t)s.H * f);
-        pan_arena_take(cv, (void **)&a->ak, keys * (size_t)s.D * f);
-        pan_arena_take(cv, (void **)&a->av, keys * (size_t)s.D * f);
-        pan_arena_take(cv, (void **)&a->sk, qrows * (size_t)s.D * f);
-        pan_arena_take(cv, (void **)&a->sv, qrows * (size_t)s.D * f);
-    }
-    float **rb[] = {&t->x_fin, &t->lnf, &t->af, &t->dx, &t->da, &t->dq,
-                    &t->dk, &t->dv, &t->dy, &t->dcq, &t->doa, &t->dos};
-    for (size_t i = 0; i < sizeof rb / sizeof rb[0]; i++)
-        pan_arena_take(cv, (void **)rb[i], rd);
-    pan_arena_take(cv, (void **)&t->mpf, 2 * frd);
-    pan_arena_take(cv, (void **)&t->mod, 6 * frd);
-    pan_arena_take(cv, (void **)&t->dh1, rm);
-    pan_arena_take(cv, (void **)&t->dh2, rm);
-    pan_arena_take(cv, (void **)&t->dpatches, r * (size_t)s.P * f);
-    pan_arena_take(cv, (void **)&t->dmp, 6 * frd);
-    pan_arena_take(cv, (void **)&t->dak, keys * (size_t)s.D * f);
-    pan_arena_take(cv, (void **)&t->dav, keys * (size_t)s.D * f);
-    pan_arena_take(cv, (void **)&t->dsk, qrows * (size_t)s.D * f);
-    pan_arena_take(cv, (void **)&t->dsv, qrows * (size_t)s.D * f);
-    pan_arena_take(cv, (void **)&t->demb, keys * (size_t)s.dm * f);
-    pan_arena_take(cv, (void **)&t->dstw, qrows * (size_t)s.dm * f);
-}
-
-static pan_decoder_train *alloc_state(const pan_model_config *cfg) {
-    pan_decoder_train *t = calloc(1, sizeof *t);
-    if (t) t->layers = calloc((size_t)cfg->decoder.layers, sizeof *t->layers);
-    if (t && !t->layers) {
-        free(t);
-        t = NULL;
-    }
-    return t;
-}
-
-static pan_status check_create(const pan_model_config *cfg, int max_batch) {
-    TRY(pan_model_config_validate(cfg));
-    if (max_batch < 1 || max_batch > 4096)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "decoder_train: max_batch must be 1..4096, got "
-                             "%d", max_batch);
-    if (2 * cfg->frame.chunk_frames + 1 > 2 * 256 + 1)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "decoder_train: chunk_frames %d above 256",
-                             cfg->frame.chunk_frames);
-    return PAN_OK;
-}
-
-size_t pan_decoder_train_bytes(const pan_model_config *cfg, int max_batch) {
-    if (!cfg || check_create(cfg, max_batch) != PAN_OK) return 0;
-    pan_decoder_train *t = alloc_state(cfg);
-    if (!t) return 0;
-    t->cfg = *cfg;
-    t->max_batch = max_batch;
-    size_t bytes = 0;
-    pan_arena_carve(NULL, NULL, carve, t, &bytes);
-    pan_decoder_train_destroy(t);
-    return bytes;
-}
-
-pan_status pan_decoder_train_create(pan_decoder_train **out,
-                                    const pan_model_config *cfg,
-                                    int max_batch) {
-    if (!out || !cfg)
-        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "decoder_train: expected a config and an output, "
-                             "found NULL");
-    TRY(check_create(cfg, max_batch));
-    pan_decoder_train *t = alloc_state(cfg);
-    if (!t)
-        return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
-                             "decoder_train: out of memory");
-    t->cfg = *cfg;
-    t->max_batch = max_batch;
-    pan_status st = pan_arena_carve(&t->arena, "decoder training activations",
-                                    carve, t, NULL);
-    if (st != PAN_OK) {
-        pan_decoder_train_destroy(t);
-        return st;
-    }
-    *out = t;
-    return PAN_OK;
-}
-
-void pan_decoder_train_destroy(pan_decoder_train *t) {
-    if (!t) return;
-    pan_arena_free(&t->arena);
-    free(t->layers);
-    free(t);
-}
 
 /* ---- helpers ---- */
 
@@ -246,7 +57,7 @@ static void zero(float *p, int64_t n) { pan_train_zero(p, n); }
 static void plan(const pan_model *m, pan_decoder_train *t,
                  const pan_decoder_condition *conds, const float *sigmas) {
     const pan_dit_weights *g = &m->w.decoder;
-    dit_sizes s = sizes_of(&t->cfg);
+    dit_sizes s = pan_dit_sizes_of(&t->cfg);
     for (int i = 0; i < t->batch * t->n; i++)
         t->sigma[i] = sigmas ? sigmas[i] : t->frames[i % t->n].sigma;
     for (int j = 0; j < t->n; j++)
@@ -487,7 +298,7 @@ pan_status pan_decoder_train_forward(pan_compute *c, const pan_model *m,
     TRY(pan_train_check_config("decoder_train_forward", &t->cfg, m));
     TRY(pan_decoder_validate(&t->cfg, t->max_batch, batch, n, frames, sigmas,
                              latents, conds, n_conds, 0, n, out));
-    dit_sizes s = sizes_of(&t->cfg);
+    dit_sizes s = pan_dit_sizes_of(&t->cfg);
     const pan_dit_weights *g = &m->w.decoder;
     t->batch = 0;
     int b = batch;
@@ -767,7 +578,7 @@ pan_status pan_decoder_train_backward(pan_compute *c, const pan_model *m,
     if (t->batch < 1)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: no completed forward to go back through", fn);
-    dit_sizes s = sizes_of(&t->cfg);
+    dit_sizes s = pan_dit_sizes_of(&t->cfg);
     const pan_dit_weights *g = &m->w.decoder;
     pan_dit_weights *gd = &grads->decoder;
     int64_t fr = (int64_t)t->batch * t->n, R = fr * s.tf, D = s.D;
