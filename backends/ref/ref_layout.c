@@ -22,20 +22,21 @@ pan_status pan_ref_embedding(pan_backend *be, const pan_embedding_args *args) {
     return PAN_OK;
 }
 
-/* One image per task; `to_tokens` picks the direction. */
+/* One image per task: the patch permutation of pan_ref_patch_move. */
 typedef struct patch_job {
-    const pan_patch_args *args;
-    int to_tokens;
+    pan_ref_patch_move move;
+    const float *in;
+    float *out;
 } patch_job;
 
 static void patch_images(void *ctx, int64_t begin, int64_t end) {
     const patch_job *job = ctx;
-    const pan_patch_args *p = job->args;
+    const pan_ref_patch_move *p = &job->move;
     int64_t P = p->patch, gw = p->w / P, gh = p->h / P;
     int64_t token_size = p->c * P * P;
     for (int64_t n = begin; n < end; n++) {
-        const float *in = (const float *)p->in->data + n * p->c * p->h * p->w;
-        float *out = (float *)p->out->data + n * p->c * p->h * p->w;
+        const float *in = job->in + n * p->c * p->h * p->w;
+        float *out = job->out + n * p->c * p->h * p->w;
         for (int64_t py = 0; py < gh; py++)
             for (int64_t px = 0; px < gw; px++)
                 for (int64_t c = 0; c < p->c; c++)
@@ -45,22 +46,32 @@ static void patch_images(void *ctx, int64_t begin, int64_t end) {
                                             px * P + dx;
                             int64_t value = (py * gw + px) * token_size +
                                             (c * P + dy) * P + dx;
-                            if (job->to_tokens)
-                                out[value] = in[pixel];
-                            else
-                                out[pixel] = in[value];
+                            int64_t to = p->to_tokens ? value : pixel;
+                            int64_t from = p->to_tokens ? pixel : value;
+                            out[to] = p->accumulate ? out[to] + in[from]
+                                                    : in[from];
                         }
     }
 }
 
-pan_status pan_ref_patchify(pan_backend *be, const pan_patch_args *args) {
-    patch_job job = {args, 1};
-    pan_threadpool_for(be->pool, args->n, 1, patch_images, &job);
+void pan_ref_patch_run(pan_backend *be, const pan_ref_patch_move *move,
+                       const float *in, float *out) {
+    patch_job job = {*move, in, out};
+    pan_threadpool_for(be->pool, move->n, 1, patch_images, &job);
+}
+
+static pan_status patch(pan_backend *be, const pan_patch_args *a,
+                        bool to_tokens) {
+    pan_ref_patch_move move = {a->n, a->c, a->h, a->w, a->patch, to_tokens,
+                               false};
+    pan_ref_patch_run(be, &move, a->in->data, a->out->data);
     return PAN_OK;
 }
 
+pan_status pan_ref_patchify(pan_backend *be, const pan_patch_args *args) {
+    return patch(be, args, true);
+}
+
 pan_status pan_ref_unpatchify(pan_backend *be, const pan_patch_args *args) {
-    patch_job job = {args, 0};
-    pan_threadpool_for(be->pool, args->n, 1, patch_images, &job);
-    return PAN_OK;
+    return patch(be, args, false);
 }

@@ -65,50 +65,24 @@ pan_status pan_ref_embedding_backward(pan_backend *be,
     return PAN_OK;
 }
 
-/* One image per task; `to_tokens` is the direction of the data flow
- * (true: din is tokens, dout an image, i.e. UNPATCHIFY_BACKWARD). */
-typedef struct patch_job {
-    const pan_patch_backward_args *args;
-    int to_tokens;
-} patch_job;
-
-static void patch_images(void *ctx, int64_t begin, int64_t end) {
-    const patch_job *job = ctx;
-    const pan_patch_backward_args *p = job->args;
-    int64_t P = p->patch, gw = p->w / P, gh = p->h / P;
-    int64_t token_size = p->c * P * P;
-    for (int64_t n = begin; n < end; n++) {
-        const float *in = (const float *)p->dout->data + n * p->c * p->h * p->w;
-        float *out = (float *)p->din->data + n * p->c * p->h * p->w;
-        for (int64_t py = 0; py < gh; py++)
-            for (int64_t px = 0; px < gw; px++)
-                for (int64_t c = 0; c < p->c; c++)
-                    for (int64_t dy = 0; dy < P; dy++)
-                        for (int64_t dx = 0; dx < P; dx++) {
-                            int64_t pixel = (c * p->h + py * P + dy) * p->w +
-                                            px * P + dx;
-                            int64_t value = (py * gw + px) * token_size +
-                                            (c * P + dy) * P + dx;
-                            if (job->to_tokens)
-                                out[value] += in[pixel];
-                            else
-                                out[pixel] += in[value];
-                        }
-    }
+/* PATCHIFY_BACKWARD moves the token gradient back onto the image
+ * (unpatchify, accumulated); UNPATCHIFY_BACKWARD the reverse. */
+static pan_status patch_back(pan_backend *be, const pan_patch_backward_args *a,
+                             bool to_tokens) {
+    pan_ref_patch_move move = {a->n, a->c, a->h, a->w, a->patch, to_tokens,
+                               true};
+    pan_ref_patch_run(be, &move, a->dout->data, a->din->data);
+    return PAN_OK;
 }
 
 pan_status pan_ref_patchify_backward(pan_backend *be,
                                      const pan_patch_backward_args *args) {
-    patch_job job = {args, 0};
-    pan_threadpool_for(be->pool, args->n, 1, patch_images, &job);
-    return PAN_OK;
+    return patch_back(be, args, false);
 }
 
 pan_status pan_ref_unpatchify_backward(pan_backend *be,
                                        const pan_patch_backward_args *args) {
-    patch_job job = {args, 1};
-    pan_threadpool_for(be->pool, args->n, 1, patch_images, &job);
-    return PAN_OK;
+    return patch_back(be, args, true);
 }
 
 /* Columns split over tasks; each column sums its rows in order. */

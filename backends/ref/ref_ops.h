@@ -26,6 +26,16 @@ pan_status pan_ref_rope(pan_backend *be, const pan_rope_args *args);
 pan_status pan_ref_modulate(pan_backend *be, const pan_modulate_args *args);
 pan_status pan_ref_gate_add(pan_backend *be, const pan_gate_add_args *args);
 pan_status pan_ref_embedding(pan_backend *be, const pan_embedding_args *args);
+/* The patch permutation of PATCHIFY (to_tokens) or UNPATCHIFY over n
+ * images (c, h, w) with patch size `patch`, copying or, with `accumulate`,
+ * adding into `out`; shared by the forward and backward ops. */
+typedef struct pan_ref_patch_move {
+    int64_t n, c, h, w;
+    int patch;
+    bool to_tokens, accumulate;
+} pan_ref_patch_move;
+void pan_ref_patch_run(pan_backend *be, const pan_ref_patch_move *move,
+                       const float *in, float *out);
 pan_status pan_ref_patchify(pan_backend *be, const pan_patch_args *args);
 pan_status pan_ref_unpatchify(pan_backend *be, const pan_patch_args *args);
 pan_status pan_ref_attention(pan_backend *be, const pan_attention_args *args);
