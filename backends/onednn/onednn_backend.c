@@ -13,6 +13,8 @@
 #include <stdlib.h>
 
 #include "backends/common/fast_gelu.h"
+#include "backends/common/fast_group_norm.h"
+#include "backends/common/fast_silu.h"
 #include "backends/onednn/onednn_internal.h"
 
 /* Below these sizes (values) the fallback's plain C loop beats the fixed
@@ -99,6 +101,9 @@ static bool onednn_supports_op(pan_backend *be, pan_op op, const void *args) {
     }
     case PAN_OP_GELU_BACKWARD:
         return pan_fast_gelu_backward_supported(args);
+    case PAN_OP_SILU_BACKWARD:
+    case PAN_OP_GROUP_NORM_BACKWARD:
+        return true;
     default:
         return false;
     }
@@ -124,6 +129,8 @@ static const pan_backend_vtable onednn_vtable = {
     .conv2d_backward = onednn_conv2d_backward,
     .attention_backward = onednn_attention_backward,
     .gelu_backward = pan_fast_gelu_tanh_backward,
+    .silu_backward = pan_fast_silu_backward,
+    .group_norm_backward = pan_fast_group_norm_backward,
 };
 
 /* n_threads < 1 means every processor OpenMP sees. */

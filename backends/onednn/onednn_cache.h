@@ -32,7 +32,7 @@
 #define ONEDNN_KEY_MAX 16   /* int64 parameters per key */
 #define ONEDNN_ENTRY_PRIMS 4
 #define ONEDNN_ENTRY_MEMS 10
-#define ONEDNN_ENTRY_BUFS 3
+#define ONEDNN_ENTRY_BUFS 4
 
 /* Build keys with onednn_key_init + onednn_key_push so that unused slots
  * stay zero and keys compare bytewise. */

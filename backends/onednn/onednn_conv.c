@@ -47,8 +47,8 @@ static pan_status add_reorder(onednn_state *st, onednn_entry *e,
         s = onednn_mem_create(st, &e->mem[mem_slot], want, e->buf[buf_slot], op);
     dnnl_primitive_desc_t pd = NULL;
     if (s == PAN_OK)
-        s = to_user ? onednn_reorder_pd_create(st, &pd, want, user, op)
-                    : onednn_reorder_pd_create(st, &pd, user, want, op);
+        s = to_user ? onednn_reorder_pd_create(st, &pd, want, user, false, op)
+                    : onednn_reorder_pd_create(st, &pd, user, want, false, op);
     if (s == PAN_OK) s = onednn_prim_create(st, e, prim_slot, pd, op);
     if (pd) dnnl_primitive_desc_destroy(pd);
     return s;

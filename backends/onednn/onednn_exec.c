@@ -73,10 +73,25 @@ pan_status onednn_pd_create_hinted(onednn_state *st, dnnl_primitive_desc_t *pd,
 pan_status onednn_reorder_pd_create(onednn_state *st, dnnl_primitive_desc_t *pd,
                                     const dnnl_memory_desc_t *src,
                                     const dnnl_memory_desc_t *dst,
-                                    const char *op) {
+                                    bool accumulate, const char *op) {
     dnnl_primitive_attr_t attr = NULL;
     pan_status s = onednn_attr_create(&attr, op);
     if (s != PAN_OK) return s;
+    if (accumulate) {
+        dnnl_post_ops_t ops = NULL;
+        s = onednn_check(dnnl_post_ops_create(&ops), op, "dnnl_post_ops_create");
+        if (s == PAN_OK)
+            s = onednn_check(dnnl_post_ops_append_sum(ops, 1.0f), op,
+                             "dnnl_post_ops_append_sum");
+        if (s == PAN_OK)
+            s = onednn_check(dnnl_primitive_attr_set_post_ops(attr, ops), op,
+                             "dnnl_primitive_attr_set_post_ops");
+        if (ops) dnnl_post_ops_destroy(ops);
+        if (s != PAN_OK) {
+            dnnl_primitive_attr_destroy(attr);
+            return s;
+        }
+    }
     omp_set_num_threads(st->n_threads);
     s = onednn_check(dnnl_reorder_primitive_desc_create(pd, src, st->engine, dst,
                                                         st->engine, attr),

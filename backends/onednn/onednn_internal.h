@@ -70,11 +70,12 @@ pan_status onednn_pd_create_hinted(onednn_state *st, dnnl_primitive_desc_t *pd,
                                    const_dnnl_primitive_desc_t hint,
                                    const char *op);
 
-/* Reorder primitive descriptor from `src` to `dst` layout. */
+/* Reorder primitive descriptor from `src` to `dst` layout; with
+ * `accumulate` it adds into dst (a sum post-op) instead of overwriting. */
 pan_status onednn_reorder_pd_create(onednn_state *st, dnnl_primitive_desc_t *pd,
                                     const dnnl_memory_desc_t *src,
                                     const dnnl_memory_desc_t *dst,
-                                    const char *op);
+                                    bool accumulate, const char *op);
 
 /* Creates e->prim[slot] from `pd` (which stays the caller's) and, when the
  * primitive needs a scratchpad, e->scratch[slot], growing the shared

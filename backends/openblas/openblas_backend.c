@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "backends/common/fast_gelu.h"
+#include "backends/common/fast_group_norm.h"
+#include "backends/common/fast_silu.h"
 #include "backends/openblas/openblas_internal.h"
 #include "core/threadpool.h"
 
@@ -145,6 +147,9 @@ static bool openblas_supports_op(pan_backend *be, pan_op op,
     }
     case PAN_OP_GELU_BACKWARD:
         return pan_fast_gelu_backward_supported(args);
+    case PAN_OP_SILU_BACKWARD:
+    case PAN_OP_GROUP_NORM_BACKWARD:
+        return true;
     default:
         return true;
     }
@@ -163,6 +168,8 @@ static const pan_backend_vtable openblas_vtable = {
     .sum_rows = pan_openblas_sum_rows,
     .attention_backward = pan_openblas_attention_backward,
     .gelu_backward = pan_fast_gelu_tanh_backward,
+    .silu_backward = pan_fast_silu_backward,
+    .group_norm_backward = pan_fast_group_norm_backward,
 };
 
 pan_status pan_backend_openblas_create(pan_backend **out, pan_threadpool *pool,
