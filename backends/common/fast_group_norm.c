@@ -93,6 +93,47 @@ static void sum_dout(const float *x, const float *dout, int64_t n, float mean,
     *sdx = t1;
 }
 
+/* The mean of x[0, n) and 1 / sqrt(var + eps), from the lane sums: a
+ * rough mean first, then the sums around its f32 rounding `*mf`, shifted
+ * back to the exact mean (*dm = mean - mf). */
+static double row_stats(const float *x, int64_t n, float eps, float *mf,
+                        double *dm, double *rstd) {
+    double mean = n ? sum_shifted(x, n, 0.0f) / (double)n : 0.0;
+    mean += n ? sum_shifted(x, n, (float)mean) / (double)n : 0.0;
+    *mf = (float)mean;
+    *dm = mean - (double)*mf;
+    double var = n ? sum_squares(x, n, *mf) / (double)n - *dm * *dm : 0.0;
+    *rstd = 1.0 / sqrt((var < 0.0 ? 0.0 : var) + (double)eps);
+    return mean;
+}
+
+static void forward_rows(void *ctx, int64_t begin, int64_t end) {
+    const pan_norm_args *a = ctx;
+    int64_t n = a->cols, cg = a->channels / a->groups, L = a->spatial;
+    const float *gamma = a->gamma ? a->gamma->data : NULL;
+    const float *beta = a->beta ? a->beta->data : NULL;
+    for (int64_t r = begin; r < end; r++) {
+        const float *x = (const float *)a->x->data + r * n;
+        float *out = (float *)a->out->data + r * n;
+        float mf;
+        double dm, rstd, mean = row_stats(x, n, a->eps, &mf, &dm, &rstd);
+        int64_t ch0 = (r % a->groups) * cg;
+        for (int64_t c = 0; c < cg; c++) {
+            float scale = (float)rstd * (gamma ? gamma[ch0 + c] : 1.0f);
+            float shift = beta ? beta[ch0 + c] : 0.0f;
+            const float *xc = x + c * L;
+            float *oc = out + c * L;
+            for (int64_t i = 0; i < L; i++)
+                oc[i] = (float)((double)xc[i] - mean) * scale + shift;
+        }
+    }
+}
+
+pan_status pan_fast_group_norm(pan_backend *be, const pan_norm_args *args) {
+    pan_threadpool_for(be->pool, args->rows, 1, forward_rows, (void *)args);
+    return PAN_OK;
+}
+
 /* Rows [begin, end): one group of one image each. */
 static void rows(void *ctx, int64_t begin, int64_t end) {
     const job *j = ctx;
@@ -102,15 +143,8 @@ static void rows(void *ctx, int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
         const float *x = (const float *)a->x->data + r * n;
         const float *dout = (const float *)a->dout->data + r * n;
-        /* mean in two steps (a rough shift first) keeps f32 lanes exact */
-        double mean = n ? sum_shifted(x, n, 0.0f) / (double)n : 0.0;
-        mean += n ? sum_shifted(x, n, (float)mean) / (double)n : 0.0;
-        float mf = (float)mean;
-        /* the lanes work around mf; shift their sums to the exact mean */
-        double dm = mean - (double)mf;
-        double var = n ? sum_squares(x, n, mf) / (double)n - dm * dm : 0.0;
-        if (var < 0.0) var = 0.0;
-        double rstd = 1.0 / sqrt(var + (double)a->eps);
+        float mf;
+        double dm, rstd, mean = row_stats(x, n, a->eps, &mf, &dm, &rstd);
         int64_t img = r / a->groups, ch0 = (r % a->groups) * cg;
         double sum_g = 0.0, sum_gx = 0.0;
         for (int64_t c = 0; c < cg; c++) {

@@ -1,8 +1,12 @@
-/* backends/common/fast_group_norm.h: group normalisation's backward in f32,
- * vectorisable, for the openblas and onednn backends (ref's is the double
+/* backends/common/fast_group_norm.h: group normalisation forward and
+ * backward with vectorisable sums, for the openblas and onednn backends (ref's is the double
  * oracle, backends/ref/ref_norm_backward.c).
  *
  * Contract
+ * - pan_fast_group_norm(be, args): args as GROUP_NORM's (backends/
+ *   backend.h; out == x allowed): out = (x - mean) * rstd * gamma + beta per
+ *   group of one image, the statistics from the sums below, the
+ *   elementwise part in f32 as ref's.
  * - pan_fast_group_norm_backward(be, args): args as GROUP_NORM_BACKWARD's
  *   (backends/backward_args.h), the same formulas as ref's: with xhat =
  *   (x - mean) * rstd and g = dout * gamma, dx += rstd * (g - mean(g) -
@@ -24,6 +28,7 @@
 
 #include "backends/backend.h"
 
+pan_status pan_fast_group_norm(pan_backend *be, const pan_norm_args *args);
 pan_status pan_fast_group_norm_backward(pan_backend *be,
                                         const pan_norm_backward_args *args);
 

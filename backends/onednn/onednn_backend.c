@@ -101,6 +101,7 @@ static bool onednn_supports_op(pan_backend *be, pan_op op, const void *args) {
     }
     case PAN_OP_GELU_BACKWARD:
         return pan_fast_gelu_backward_supported(args);
+    case PAN_OP_GROUP_NORM:
     case PAN_OP_SILU_BACKWARD:
     case PAN_OP_GROUP_NORM_BACKWARD:
         return true;
@@ -130,6 +131,7 @@ static const pan_backend_vtable onednn_vtable = {
     .attention_backward = onednn_attention_backward,
     .gelu_backward = pan_fast_gelu_tanh_backward,
     .silu_backward = pan_fast_silu_backward,
+    .group_norm = pan_fast_group_norm,
     .group_norm_backward = pan_fast_group_norm_backward,
 };
 
