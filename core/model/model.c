@@ -183,10 +183,23 @@ pan_status pan_model_load(pan_model **out, const char *path) {
 
 pan_status pan_model_save(const pan_model *model, const char *path,
                           const char *note) {
-    if (!model || !path)
+    if (!model)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "model save: expected a model and a path, found "
                              "NULL");
+    return pan_model_save_block(model, model->block, model->trained, path,
+                                note, NULL, 0);
+}
+
+pan_status pan_model_save_block(const pan_model *model, const float *block,
+                                bool trained, const char *path,
+                                const char *note, const pan_st_meta *extra,
+                                int n_extra) {
+    if (!model || !block || !path || n_extra < 0 || (n_extra && !extra) ||
+        n_extra > 16)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "model save: expected a model, a block, a path "
+                             "and at most 16 extra metadata entries");
     const pan_param_table *table = &model->params;
     pan_st_write_tensor *tensors = calloc((size_t)table->count + 1,
                                           sizeof *tensors);
@@ -203,15 +216,16 @@ pan_status pan_model_save(const pan_model *model, const char *path,
         tensors[i] = (pan_st_write_tensor){.name = e->name,
                                            .ndim = e->ndim,
                                            .shape = e->shape,
-                                           .data = model->block + e->offset};
+                                           .data = block + e->offset};
     }
-    pan_st_meta meta[3] = {
+    pan_st_meta meta[19] = {
         {"pan.config", config},
-        {"pan.trained", model->trained ? "true" : "false"},
-        {"pan.note", note},
+        {"pan.trained", trained ? "true" : "false"},
     };
-    pan_status s = pan_safetensors_write(path, tensors, table->count, meta,
-                                         note ? 3 : 2);
+    int n = 2;
+    if (note) meta[n++] = (pan_st_meta){"pan.note", note};
+    for (int i = 0; i < n_extra; i++) meta[n++] = extra[i];
+    pan_status s = pan_safetensors_write(path, tensors, table->count, meta, n);
     free(tensors);
     free(config);
     return s;

@@ -17,6 +17,9 @@
  *   pan_params_init_random(seed); trained = false.
  * - pan_model_save writes a checkpoint atomically (pan_safetensors_write)
  *   with pan.config, pan.trained and pan.note (NULL note: none).
+ *   pan_model_save_block writes another block of the same table (a
+ *   trainer's EMA weights) with pan.trained as given and up to 16 extra
+ *   metadata entries (pan.stage, pan.steps, ...).
  * - The weights are immutable and shared: any number of threads may read a
  *   model concurrently; per-env state lives elsewhere (KV caches, ...).
  */
@@ -29,6 +32,7 @@
 #include "core/model/config.h"
 #include "core/model/params.h"
 #include "core/model/weights.h"
+#include "core/safetensors.h"
 #include "core/status.h"
 
 #define PAN_MODEL_NOTE_MAX 256
@@ -47,6 +51,10 @@ pan_status pan_model_create_random(pan_model **out, const pan_model_config *cfg,
                                    uint64_t seed);
 pan_status pan_model_save(const pan_model *model, const char *path,
                           const char *note);
+pan_status pan_model_save_block(const pan_model *model, const float *block,
+                                bool trained, const char *path,
+                                const char *note, const pan_st_meta *extra,
+                                int n_extra);
 void pan_model_destroy(pan_model *model);
 
 #endif

@@ -20,6 +20,7 @@
 #include "core/compute.h"
 #include "core/model/model.h"
 #include "core/safetensors.h"
+#include "core/tools/pan_train_commands.h"
 #include "core/tools/train_batch.h"
 #include "core/train/grads.h"
 #include "core/train/stages.h"
@@ -278,5 +279,6 @@ int main(int argc, char **argv) {
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "loss") == 0) return loss_command(argc, argv);
-    return usage_error("unknown command '%s' (this version has: loss)", argv[1]);
+    if (strcmp(argv[1], "run") == 0) return pan_train_run_command(argc, argv);
+    return usage_error("unknown command '%s' (commands: run, loss)", argv[1]);
 }

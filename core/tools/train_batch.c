@@ -54,6 +54,7 @@ void pan_train_batch_free(pan_train_batch *b) {
     }
     free(b->actions);
     free(b->texts);
+    free(b->heldout);
     memset(b, 0, sizeof *b);
 }
 
@@ -61,7 +62,7 @@ void pan_train_batch_free(pan_train_batch *b) {
  * and the actions' texts (B, rounds). */
 static pan_status episodes(const pan_model_config *cfg, const char *name,
                            pan_rng *rng, int batch, int rounds, uint8_t *frames,
-                           char (*texts)[PAN_TRAIN_TEXT_MAX]) {
+                           char (*texts)[PAN_TRAIN_TEXT_MAX], bool *heldout) {
     pan_world_config wc = {.width = cfg->frame.width, .height = cfg->frame.height,
                            .frames_per_step = cfg->frame.chunk_frames};
     pan_world *w = NULL;
@@ -77,9 +78,12 @@ static pan_status episodes(const pan_model_config *cfg, const char *name,
             char *text = texts[b * rounds + r];
             st = pan_world_sample_action(w, &action_rng, PAN_SPLIT_TRAIN, text,
                                          PAN_TRAIN_TEXT_MAX);
+            pan_action_result result;
             if (st == PAN_OK)
                 st = pan_world_step(w, text, f + (1 + (int64_t)r * cfg->frame.chunk_frames) * fb,
-                                    NULL);
+                                    &result);
+            /* the world's own verdict on the action in the scene it met */
+            heldout[b * rounds + r] = st == PAN_OK && (result.heldout || !result.understood);
         }
     }
     pan_world_destroy(w);
@@ -214,8 +218,10 @@ pan_status pan_train_batch_draw(pan_compute *c, const pan_model *m,
     uint8_t *frames = alloc((size_t)(batch * per * fb), &ok);
     float *lat = alloc(sizeof(float) * (size_t)(batch * per * lf), &ok);
     b.texts = alloc(sizeof *b.texts * (size_t)(batch * (rounds ? rounds : 1)), &ok);
+    b.heldout = alloc(sizeof *b.heldout * (size_t)(batch * (rounds ? rounds : 1)), &ok);
     pan_rng rng = pan_rng_seed(seed);
-    pan_status st = ok ? episodes(cfg, world, &rng, batch, rounds, frames, b.texts)
+    pan_status st = ok ? episodes(cfg, world, &rng, batch, rounds, frames, b.texts,
+                                  b.heldout)
                        : pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
                                        "train batch: out of memory");
     if (st == PAN_OK && stage == PAN_STAGE_VAE) {

@@ -54,6 +54,9 @@ typedef struct pan_train_batch {
     pan_glp_window_noise windows[PAN_TRAIN_BATCH_MAX_ROUNDS];
     pan_train_action *actions;  /* decoder (B, C_w); glp (B, R) */
     char (*texts)[PAN_TRAIN_TEXT_MAX]; /* the action texts behind `actions` */
+    bool *heldout; /* (B, R): the world's parse of each action, in its scene,
+                      said held out or not understood (never, for the train
+                      split: docs/training.md, "Data") */
 } pan_train_batch;
 
 pan_status pan_train_batch_draw(pan_compute *c, const pan_model *m,

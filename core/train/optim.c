@@ -43,8 +43,31 @@ pan_status pan_adamw_create(pan_adamw **out, const pan_param_table *table,
     return PAN_OK;
 }
 
+pan_status pan_adamw_freeze(pan_adamw *opt, const char *const *prefixes,
+                            int n_prefixes) {
+    if (!opt || (n_prefixes > 0 && !prefixes) || n_prefixes < 0)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "adamw freeze: expected an optimizer and %d "
+                             "prefixes", n_prefixes);
+    bool *frozen = calloc((size_t)opt->table->count + 1, sizeof *frozen);
+    if (!frozen)
+        return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
+                             "adamw freeze: out of memory");
+    for (int i = 0; i < opt->table->count; i++) {
+        bool trains = false;
+        for (int k = 0; k < n_prefixes && !trains; k++)
+            trains = !strncmp(opt->table->entries[i].name, prefixes[k],
+                              strlen(prefixes[k]));
+        frozen[i] = !trains;
+    }
+    free(opt->frozen);
+    opt->frozen = frozen;
+    return PAN_OK;
+}
+
 void pan_adamw_destroy(pan_adamw *opt) {
     if (!opt) return;
+    free(opt->frozen);
     free(opt->m);
     free(opt->v);
     free(opt);
@@ -67,6 +90,7 @@ pan_status pan_adamw_step(pan_adamw *opt, float *params, const float *grads,
     const float step_size = lr / bc1, b1 = c->beta1, b2 = c->beta2;
     for (int i = 0; i < opt->table->count; i++) {
         const pan_param_entry *e = &opt->table->entries[i];
+        if (opt->frozen && opt->frozen[i]) continue;
         float *p = params + e->offset, *m = opt->m + e->offset;
         float *v = opt->v + e->offset;
         const float *g = grads + e->offset;

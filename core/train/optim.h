@@ -15,6 +15,10 @@
  *   v = b2 v + (1 - b2) g^2; p -= lr * (m / (1 - b1^t)) /
  *   (sqrt(v / (1 - b2^t)) + eps). f32 storage, the bias corrections in
  *   double. Padding between parameters is left alone.
+ * - pan_adamw_freeze(opt, prefixes, n): from now on only the parameters
+ *   whose names start with one of the prefixes train; a step leaves the
+ *   others, and their moments, exactly as they are (no weight decay
+ *   either). The stages of docs/training.md train parts of the model.
  * - pan_grads_global_norm(table, grads): sqrt of the sum of squares of
  *   every gradient, accumulated in double in the table's order.
  *   pan_grads_clip(table, grads, max_norm): when the norm exceeds max_norm
@@ -35,6 +39,7 @@
 #ifndef PAN_CORE_TRAIN_OPTIM_H
 #define PAN_CORE_TRAIN_OPTIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/model/params.h"
@@ -49,11 +54,14 @@ typedef struct pan_adamw {
     pan_adamw_config cfg;
     float *m, *v;   /* (table->total_floats) each, 64-byte aligned */
     int64_t step;   /* steps taken */
+    bool *frozen;   /* (table->count) or NULL: every parameter trains */
 } pan_adamw;
 
 pan_status pan_adamw_create(pan_adamw **out, const pan_param_table *table,
                             const pan_adamw_config *cfg);
 void pan_adamw_destroy(pan_adamw *opt);
+pan_status pan_adamw_freeze(pan_adamw *opt, const char *const *prefixes,
+                            int n_prefixes);
 pan_status pan_adamw_step(pan_adamw *opt, float *params, const float *grads,
                           float lr);
 
