@@ -58,15 +58,22 @@ void pan_train_batch_free(pan_train_batch *b) {
     memset(b, 0, sizeof *b);
 }
 
-/* Frames of B episodes of `rounds` steps: (B, 1 + rounds*K, H, W, 3) u8,
- * and the actions' texts (B, rounds). */
-static pan_status episodes(const pan_model_config *cfg, const char *name,
-                           pan_rng *rng, int batch, int rounds, uint8_t *frames,
-                           char (*texts)[PAN_TRAIN_TEXT_MAX], bool *heldout) {
+typedef struct world_source {
+    const pan_model_config *cfg;
+    const char *name;
+} world_source;
+
+/* The world source's fill (pan_train_frames): B episodes played in the
+ * world from reset seeds and train-split actions of the stream. */
+static pan_status world_fill(void *ctx, pan_rng *rng, int batch, int rounds,
+                             uint8_t *frames, char (*texts)[PAN_TRAIN_TEXT_MAX],
+                             bool *heldout) {
+    const world_source *ws = ctx;
+    const pan_model_config *cfg = ws->cfg;
     pan_world_config wc = {.width = cfg->frame.width, .height = cfg->frame.height,
                            .frames_per_step = cfg->frame.chunk_frames};
     pan_world *w = NULL;
-    TRY(pan_world_create(name, &wc, &w));
+    TRY(pan_world_create(ws->name, &wc, &w));
     const int64_t fb = (int64_t)cfg->frame.width * cfg->frame.height * 3;
     const int64_t per = (1 + (int64_t)rounds * cfg->frame.chunk_frames) * fb;
     pan_status st = PAN_OK;
@@ -185,9 +192,25 @@ pan_status pan_train_batch_draw(pan_compute *c, const pan_model *m,
                                 const char *world, pan_train_stage stage,
                                 uint64_t seed, int batch, int rounds,
                                 pan_window_kind window, pan_train_batch *out) {
-    if (!c || !m || !world || !out)
+    if (!m || !world)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "train batch: compute, model, world and output "
+                             "are required");
+    world_source ws = {.cfg = &m->config, .name = world};
+    pan_train_frames src = {.fill = world_fill, .ctx = &ws};
+    return pan_train_batch_draw_from(c, m, &src, stage, seed, batch, rounds,
+                                     window, out);
+}
+
+pan_status pan_train_batch_draw_from(pan_compute *c, const pan_model *m,
+                                     const pan_train_frames *src,
+                                     pan_train_stage stage, uint64_t seed,
+                                     int batch, int rounds,
+                                     pan_window_kind window,
+                                     pan_train_batch *out) {
+    if (!c || !m || !src || !src->fill || !out)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "train batch: compute, model, source and output "
                              "are required");
     const pan_model_config *cfg = &m->config;
     if (stage < PAN_STAGE_VAE || stage > PAN_STAGE_GLP)
@@ -220,8 +243,8 @@ pan_status pan_train_batch_draw(pan_compute *c, const pan_model *m,
     b.texts = alloc(sizeof *b.texts * (size_t)(batch * (rounds ? rounds : 1)), &ok);
     b.heldout = alloc(sizeof *b.heldout * (size_t)(batch * (rounds ? rounds : 1)), &ok);
     pan_rng rng = pan_rng_seed(seed);
-    pan_status st = ok ? episodes(cfg, world, &rng, batch, rounds, frames, b.texts,
-                                  b.heldout)
+    pan_status st = ok ? src->fill(src->ctx, &rng, batch, rounds, frames, b.texts,
+                                   b.heldout)
                        : pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
                                        "train batch: out of memory");
     if (st == PAN_OK && stage == PAN_STAGE_VAE) {

@@ -28,6 +28,7 @@
 
 #include "core/compute.h"
 #include "core/model/model.h"
+#include "core/rng.h"
 #include "core/train/stages.h"
 
 #define PAN_TRAIN_BATCH_MAX_ROUNDS 64
@@ -63,6 +64,27 @@ pan_status pan_train_batch_draw(pan_compute *c, const pan_model *m,
                                 const char *world, pan_train_stage stage,
                                 uint64_t seed, int batch, int rounds,
                                 pan_window_kind window, pan_train_batch *out);
+
+/* Where a batch's frames come from: fill(ctx, rng, B, R, frames, texts,
+ * heldout) writes B clips of R steps -- frames (B, 1 + R*K, H, W, 3) u8 at
+ * the model's frame size and chunk length, the R action texts of each and
+ * whether each is held out -- drawing only from rng. The world source is
+ * pan_train_batch_draw's; core/tools/train_episodes.h has the episode
+ * directory's. */
+typedef struct pan_train_frames {
+    pan_status (*fill)(void *ctx, pan_rng *rng, int batch, int rounds,
+                       uint8_t *frames, char (*texts)[PAN_TRAIN_TEXT_MAX],
+                       bool *heldout);
+    void *ctx;
+} pan_train_frames;
+
+/* pan_train_batch_draw with the frames of `src` instead of a world's. */
+pan_status pan_train_batch_draw_from(pan_compute *c, const pan_model *m,
+                                     const pan_train_frames *src,
+                                     pan_train_stage stage, uint64_t seed,
+                                     int batch, int rounds,
+                                     pan_window_kind window,
+                                     pan_train_batch *out);
 void pan_train_batch_free(pan_train_batch *b);
 
 #endif

@@ -8,7 +8,8 @@
  * - pan_train_data_draw(c, m, config, cursor, out): micro-batch `cursor`
  *   (0 always with data.fixed_batch) of config's stage: from the world
  *   (pan_train_batch_draw with the batch seed: train-split actions only)
- *   or from the episode directory. Stage decoder with window "mixed" takes
+ *   or from the episode directory `episodes` (opened by the caller with
+ *   pan_train_data_clip_steps; NULL for the world). Stage decoder with window "mixed" takes
  *   a first-chunk window when the batch seed is 0 mod 4, else a pair.
  * - Errors: as pan_train_batch_draw's.
  */
@@ -19,10 +20,16 @@
 
 #include "core/tools/train_batch.h"
 #include "core/tools/train_config.h"
+#include "core/tools/train_episodes.h"
 
 uint64_t pan_train_data_seed(uint64_t seed, uint64_t cursor);
 pan_status pan_train_data_draw(pan_compute *c, const pan_model *m,
-                               const pan_run_config *config, uint64_t cursor,
+                               const pan_run_config *config,
+                               pan_episode_set *episodes, uint64_t cursor,
                                pan_train_batch *out);
+
+/* The steps a clip of config's stage needs (vae 0, decoder 1 or 2, glp
+ * rounds): what pan_episode_set_open is given. */
+int pan_train_data_clip_steps(const pan_run_config *config);
 
 #endif

@@ -43,6 +43,7 @@ struct pan_trainer {
     pan_vae_stage *vae;
     pan_decoder_stage *decoder;
     pan_glp_stage *glp;
+    pan_episode_set *episodes;     /* data.source "episodes", else NULL */
     uint64_t cursor;
     pan_rng rng;
     FILE *action_sink;             /* or NULL */
@@ -63,6 +64,7 @@ void pan_trainer_destroy(pan_trainer *t) {
     pan_vae_stage_destroy(t->vae);
     pan_decoder_stage_destroy(t->decoder);
     pan_glp_stage_destroy(t->glp);
+    pan_episode_set_close(t->episodes);
     pan_adamw_destroy(t->opt);
     pan_grads_destroy(t->g);
     free(t->ema);
@@ -233,6 +235,9 @@ static pan_status setup(pan_trainer *t) {
     pan_adamw_config oc = {.beta1 = t->rc.beta1, .beta2 = t->rc.beta2,
                            .eps = t->rc.eps, .weight_decay = t->rc.weight_decay};
     TRY(pan_adamw_create(&t->opt, table, &oc));
+    if (t->rc.source == PAN_RUN_SOURCE_EPISODES)
+        TRY(pan_episode_set_open(&t->episodes, t->rc.episodes, &t->m->config,
+                                 pan_train_data_clip_steps(&t->rc)));
     return make_stage(t);
 }
 
@@ -485,7 +490,7 @@ pan_status pan_trainer_step(pan_trainer *t, pan_train_report *report) {
     for (int j = 0; j < t->rc.accumulate; j++) {
         pan_train_batch b = {0};
         double loss = 0.0;
-        TRY(pan_train_data_draw(t->c, t->m, &t->rc, t->cursor, &b));
+        TRY(pan_train_data_draw(t->c, t->m, &t->rc, t->episodes, t->cursor, &b));
         for (int i = 0; t->action_sink && i < b.batch * b.rounds; i++)
             fprintf(t->action_sink, "%d %s\n", (int)b.heldout[i], b.texts[i]);
         pan_status st = micro_batch(t, &b, &loss);
