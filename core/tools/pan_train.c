@@ -1,6 +1,7 @@
-/* core/tools/pan_train.c: the pan-train command. This issue's part is
- * `pan-train loss`: the loss of one stage (docs/training.md) on a
- * deterministic batch drawn from a seed, and optionally every gradient.
+/* core/tools/pan_train.c: the pan-train command: dispatches `run`
+ * (pan_train_run.c) and `plot` (pan_train_plot.c), and holds `pan-train
+ * loss`: the loss of one stage (docs/training.md) on a deterministic
+ * batch drawn from a seed, and optionally every gradient.
  *
  *   pan-train loss --checkpoint FILE --stage vae|decoder|glp [--seed N]
  *                  [--batch B] [--rounds R] [--window first|pair]
@@ -273,12 +274,24 @@ static int loss_command(int argc, char **argv) {
     return st == PAN_OK ? EXIT_OK : EXIT_FAIL;
 }
 
+static const char overview[] =
+    "usage: pan-train run  --config FILE [--set KEY=VALUE]... --out DIR\n"
+    "       pan-train run  --resume DIR\n"
+    "       pan-train plot DIR [--out FILE.png]\n"
+    "       pan-train loss --checkpoint FILE --stage vae|decoder|glp ...\n"
+    "\n"
+    "Trains pan's world model in stages (docs/training.md): `run` trains\n"
+    "one stage and resumes exactly after any interruption, `plot` draws a\n"
+    "run's learning curves, `loss` computes one stage's loss and gradients\n"
+    "on a batch drawn from a seed. `pan-train COMMAND --help` for more.\n";
+
 int main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
+        fputs(overview, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "loss") == 0) return loss_command(argc, argv);
     if (strcmp(argv[1], "run") == 0) return pan_train_run_command(argc, argv);
-    return usage_error("unknown command '%s' (commands: run, loss)", argv[1]);
+    if (strcmp(argv[1], "plot") == 0) return pan_train_plot_command(argc, argv);
+    return usage_error("unknown command '%s' (commands: run, plot, loss)", argv[1]);
 }

@@ -6,5 +6,6 @@
 #define PAN_CORE_TOOLS_PAN_TRAIN_COMMANDS_H
 
 int pan_train_run_command(int argc, char **argv);
+int pan_train_plot_command(int argc, char **argv);
 
 #endif

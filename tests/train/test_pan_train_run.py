@@ -4,6 +4,8 @@ a small pan-init checkpoint (label model):
 
 - overfitting: with data.fixed_batch each stage (vae, decoder, glp) drives
   the loss of its one batch down at least 10x within a few hundred steps;
+  the run's model.safetensors says what trained it, and `pan-train plot`
+  draws its curves;
 - never losing work: a run SIGKILLed at random moments (checkpoints every
   step, so some kills land while a state is written) and resumed each time
   ends with a state and a model.safetensors byte-identical to an
@@ -127,6 +129,12 @@ class Overfit(unittest.TestCase):
         self.assertEqual(meta["pan.trained"], "true")
         self.assertEqual(meta["pan.stage"], stage)
         self.assertEqual(meta["pan.steps"], str(steps))
+        png = os.path.join(TMP, f"curves-{stage}.png")
+        p = subprocess.run([PAN_TRAIN, "plot", run, "--out", png],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
     def test_vae(self):
         self.overfit("vae", 200, 3e-3, kl_weight=1e-4)
