@@ -1,6 +1,7 @@
 /* env/dataset/dataset_episode.c: the in-memory episode: allocation, the
- * value rules every episode obeys (shared by writer and reader), the
- * generator's seeds and the recording of an episode from a world. */
+ * value rules every episode obeys (shared by writer and reader; with truth
+ * for format version 1, without for version 2), the generator's seeds and
+ * the recording of an episode from a world. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -44,16 +45,60 @@ static bool known_world(const char *name) {
     return false;
 }
 
-pan_status pan_episode_meta_validate(const pan_episode_meta *m, const char *where) {
-    if (!memchr(m->world, '\0', sizeof m->world) || !known_world(m->world))
+uint32_t pan_episode_version(const pan_episode_meta *meta) {
+    return meta->truth ? PAN_EPISODE_VERSION : PAN_EPISODE_VERSION_EXTERNAL;
+}
+
+/* PAN_EPISODE_NAME_RULE: [a-z0-9][a-z0-9_-]{0,30}, NUL within the buffer. */
+static bool recording_name(const char *name, size_t size) {
+    const char *end = memchr(name, '\0', size);
+    size_t n = end ? (size_t)(end - name) : 0;
+    if (n < 1 || n > 31) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '_' && c != '-'))) return false;
+    }
+    return true;
+}
+
+static pan_status check_world(const pan_episode_meta *m, const char *where) {
+    bool terminated = memchr(m->world, '\0', sizeof m->world) != NULL;
+    if (m->truth) {
+        if (terminated && known_world(m->world)) return PAN_OK;
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: field 'world': expected a known world "
                              "(tabletop, rooms), found '%.31s'",
                              where, m->world);
+    }
+    if (!recording_name(m->world, sizeof m->world))
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "%s: field 'world': expected the name of a "
+                             "recording (" PAN_EPISODE_NAME_RULE "), found "
+                             "'%.31s'", where, terminated ? m->world : "");
+    if (known_world(m->world))
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "%s: field 'world': '%s' is a built-in world; "
+                             "its episodes keep their truth (format version "
+                             "%d), an external recording (version %d) needs "
+                             "another name", where, m->world,
+                             PAN_EPISODE_VERSION, PAN_EPISODE_VERSION_EXTERNAL);
+    return PAN_OK;
+}
+
+pan_status pan_episode_meta_validate(const pan_episode_meta *m, const char *where) {
+    pan_status st = check_world(m, where);
+    if (st != PAN_OK) return st;
     if (!pan_episode_split_name(m->split))
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: field 'split': expected 0..2, found %d",
                              where, (int)m->split);
+    if (!m->truth && m->split != PAN_SPLIT_ANY)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "%s: field 'split': an external recording "
+                             "(format version %d) has split any, found %s",
+                             where, PAN_EPISODE_VERSION_EXTERNAL,
+                             pan_episode_split_name(m->split));
     const pan_world_config *c = &m->config;
     if (c->height < PAN_WORLD_MIN_SIZE || c->height > PAN_WORLD_MAX_SIZE ||
         c->width < PAN_WORLD_MIN_SIZE || c->width > PAN_WORLD_MAX_SIZE)
@@ -69,10 +114,14 @@ pan_status pan_episode_meta_validate(const pan_episode_meta *m, const char *wher
                              "1..%d, found %d",
                              where, PAN_WORLD_MAX_FRAMES_PER_STEP,
                              c->frames_per_step);
-    if (m->steps < 0 || m->steps > PAN_EPISODE_MAX_STEPS)
+    int64_t min_steps = m->truth ? 0 : 1;
+    if (m->steps < min_steps || m->steps > PAN_EPISODE_MAX_STEPS)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
-                             "%s: field 'steps': expected 0..%d, found %lld",
-                             where, PAN_EPISODE_MAX_STEPS, (long long)m->steps);
+                             "%s: field 'steps': expected %lld..%d%s, found "
+                             "%lld", where, (long long)min_steps,
+                             PAN_EPISODE_MAX_STEPS,
+                             m->truth ? "" : " (external recording)",
+                             (long long)m->steps);
     if ((uint64_t)pan_episode_frame_bytes(m) > PAN_EPISODE_MAX_FRAME_BYTES)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: field 'frames': %lld frames of %dx%d take "
@@ -93,8 +142,8 @@ pan_status pan_episode_alloc_parts(pan_episode *ep, const pan_episode_meta *meta
     size_t T = (size_t)meta->steps;
     size_t frames = with_frames ? align64(pan_episode_frame_bytes(meta)) : 0;
     size_t actions = align64(T * sizeof ep->actions[0]);
-    size_t results = align64(T * sizeof ep->results[0]);
-    size_t states = (T + 1) * sizeof ep->states[0];
+    size_t results = meta->truth ? align64(T * sizeof ep->results[0]) : 0;
+    size_t states = meta->truth ? (T + 1) * sizeof ep->states[0] : 0;
     uint8_t *block = calloc(1, frames + actions + results + states);
     if (!block)
         return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
@@ -104,8 +153,9 @@ pan_status pan_episode_alloc_parts(pan_episode *ep, const pan_episode_meta *meta
     ep->block = block;
     ep->frames = with_frames ? block : NULL;
     ep->actions = (void *)(block + frames);
-    ep->results = (void *)(block + frames + actions);
-    ep->states = (void *)(block + frames + actions + results);
+    ep->results = meta->truth ? (void *)(block + frames + actions) : NULL;
+    ep->states = meta->truth ? (void *)(block + frames + actions + results)
+                             : NULL;
     return PAN_OK;
 }
 
@@ -188,13 +238,27 @@ static pan_status check_state(const pan_world_state *s, const char *where,
 }
 
 pan_status pan_episode_validate(const pan_episode *ep, const char *where) {
-    if (!ep || !ep->actions || !ep->results || !ep->states)
+    if (!ep || !ep->actions ||
+        (ep->meta.truth && (!ep->results || !ep->states)))
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "%s: episode has no arrays (not allocated)",
                              where ? where : "episode");
     if (!where) where = "episode";
+    if (!ep->meta.truth && (ep->results || ep->states))
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "%s: field '%s': an external recording "
+                             "(meta.truth false) has no results or states, "
+                             "found the array", where,
+                             ep->results ? "results" : "states");
     pan_status st = pan_episode_meta_validate(&ep->meta, where);
     if (st != PAN_OK) return st;
+    if (!ep->meta.truth) {
+        for (int64_t t = 0; t < ep->meta.steps; t++)
+            if ((st = check_text(ep->actions[t], sizeof ep->actions[t], where,
+                                 "actions", (long long)t, "")))
+                return st;
+        return PAN_OK;
+    }
     for (int64_t t = 0; t < ep->meta.steps; t++) {
         const pan_action_result *r = &ep->results[t];
         if ((st = check_text(ep->actions[t], sizeof ep->actions[t], where,
@@ -236,6 +300,11 @@ uint64_t pan_episode_action_seed(uint64_t seed) {
 }
 
 pan_status pan_episode_generate(pan_world *world, pan_episode *ep) {
+    if (ep && !ep->meta.truth)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "episode generate: field 'truth': a world "
+                             "records its truth, the episode must be "
+                             "allocated with meta.truth true");
     if (!world || !ep || !ep->frames || !ep->states)
         return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
                              "episode generate: world and an allocated "

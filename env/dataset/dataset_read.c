@@ -1,9 +1,11 @@
-/* env/dataset/dataset_read.c: reading an episode file, trusting nothing.
+/* env/dataset/dataset_read.c: reading an episode file (format version 1,
+ * with truth, or 2, an external recording), trusting nothing.
  *
  * Order: size and magic -> declared body length against the file size ->
  * CRC32 -> version and flags -> declared msgpack lengths (pre-scan) ->
  * msgpack-c unpack (str/bin point into our buffer) -> each field's
- * presence, type and shape -> pan_episode_validate for the values. The
+ * presence, type and shape (version 2: results and states absent) ->
+ * pan_episode_validate for the values. The
  * whole file is read into memory with read(2) (no mmap: a file truncated
  * underneath an mmap would fault). */
 #define _POSIX_C_SOURCE 200809L
@@ -236,11 +238,14 @@ static const char *const state_keys[] = {"objects", "brightness", "camera_x",
 static const char *const result_keys[] = {"understood", "kind", "heldout",
                                           "template_id", "canonical", "message"};
 static const char *const config_keys[] = {"height", "width", "frames_per_step"};
+/* The keys of a body: version 2 has the first B_COUNT_EXTERNAL, version 1
+ * all B_COUNT (matching ignores the order; the writer's order is in
+ * dataset_write.c). */
 static const char *const body_keys[] = {"world", "seed", "split", "config",
-                                        "steps", "actions", "results",
-                                        "states", "frames"};
-enum { B_WORLD, B_SEED, B_SPLIT, B_CONFIG, B_STEPS, B_ACTIONS, B_RESULTS,
-       B_STATES, B_FRAMES, B_COUNT };
+                                        "steps", "actions", "frames",
+                                        "results", "states"};
+enum { B_WORLD, B_SEED, B_SPLIT, B_CONFIG, B_STEPS, B_ACTIONS, B_FRAMES,
+       B_COUNT_EXTERNAL, B_RESULTS = B_COUNT_EXTERNAL, B_STATES, B_COUNT };
 
 static pan_status read_object(reader *r, const msgpack_object *o,
                               pan_object_state *out) {
@@ -344,14 +349,38 @@ static pan_status read_config(reader *r, const msgpack_object *o,
     return PAN_OK;
 }
 
-static pan_status read_meta(reader *r, const msgpack_object **v,
+/* Version 2: the truth's keys must be absent (a clearer message than
+ * "unknown key"). */
+static pan_status refuse_truth_keys(reader *r, const msgpack_object *o) {
+    if (o->type != MSGPACK_OBJECT_MAP) return PAN_OK; /* map_fields says */
+    for (uint32_t k = 0; k < o->via.map.size; k++) {
+        const msgpack_object *key = &o->via.map.ptr[k].key;
+        if (key->type != MSGPACK_OBJECT_STR) continue;
+        for (int i = B_RESULTS; i < B_COUNT; i++)
+            if (strlen(body_keys[i]) == key->via.str.size &&
+                memcmp(body_keys[i], key->via.str.ptr, key->via.str.size) == 0)
+                return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                                     "episode %s: field '%s': present in a "
+                                     "format version %d file (an external "
+                                     "recording has no ground truth; an "
+                                     "episode with truth is version %d)",
+                                     r->path, body_keys[i],
+                                     PAN_EPISODE_VERSION_EXTERNAL,
+                                     PAN_EPISODE_VERSION);
+    }
+    return PAN_OK;
+}
+
+static pan_status read_meta(reader *r, const msgpack_object **v, bool truth,
                             pan_episode_meta *m) {
     memset(m, 0, sizeof *m);
+    m->truth = truth;
     FIELD(r, "world", get_str(r, v[B_WORLD], m->world, sizeof m->world));
     FIELD(r, "seed", get_u64(r, v[B_SEED], &m->seed));
     FIELD(r, "split", get_split(r, v[B_SPLIT], &m->split));
     FIELD(r, "config", read_config(r, v[B_CONFIG], &m->config));
-    FIELD(r, "steps", get_int(r, v[B_STEPS], 0, PAN_EPISODE_MAX_STEPS, &m->steps));
+    FIELD(r, "steps", get_int(r, v[B_STEPS], truth ? 0 : 1,
+                              PAN_EPISODE_MAX_STEPS, &m->steps));
     return pan_episode_meta_validate(m, r->path);
 }
 
@@ -385,6 +414,7 @@ static pan_status read_arrays(reader *r, const msgpack_object **v,
             return st;
         field_pop(r, mark);
     }
+    if (!ep->meta.truth) return PAN_OK;
     FIELD(r, "results", get_array(r, v[B_RESULTS], T, T));
     for (uint64_t t = 0; t < T; t++) {
         size_t mark = field_push(r, "results[%llu]", (unsigned long long)t);
@@ -458,10 +488,11 @@ static pan_status load_file(const char *path, uint8_t **out, size_t *size) {
     return PAN_OK;
 }
 
-/* Header, size, checksum and version; on success the body is
- * buf[HEADER_SIZE, HEADER_SIZE + *body). */
+/* Header, size, checksum and version (1 or 2, into *version); on success
+ * the body is buf[HEADER_SIZE, HEADER_SIZE + *body). */
 static pan_status check_envelope(const char *path, const uint8_t *buf,
-                                 size_t size, size_t *body) {
+                                 size_t size, size_t *body,
+                                 uint32_t *version_out) {
     if (memcmp(buf, PAN_EPISODE_MAGIC, PAN_EPISODE_MAGIC_SIZE) != 0)
         return pan_error_set(PAN_ERR_DATA_LOSS, "episode %s: field 'magic': "
                              "not a pan episode file (bad magic bytes)", path);
@@ -482,16 +513,19 @@ static pan_status check_envelope(const char *path, const uint8_t *buf,
                              "stored 0x%08x, computed 0x%08x: corrupt", path,
                              stored, computed);
     uint32_t version = pan_get_u32le(buf + 8);
-    if (version != PAN_EPISODE_VERSION)
+    if (version != PAN_EPISODE_VERSION &&
+        version != PAN_EPISODE_VERSION_EXTERNAL)
         return pan_error_set(PAN_ERR_UNIMPLEMENTED, "episode %s: field "
                              "'version': format version %u, this reader reads "
-                             "version %d", path, version, PAN_EPISODE_VERSION);
+                             "versions %d and %d", path, version,
+                             PAN_EPISODE_VERSION, PAN_EPISODE_VERSION_EXTERNAL);
     uint32_t flags = pan_get_u32le(buf + 12);
     if (flags != 0)
         return pan_error_set(PAN_ERR_UNIMPLEMENTED, "episode %s: field "
-                             "'flags': 0x%08x, version %d defines none (0)",
-                             path, flags, PAN_EPISODE_VERSION);
+                             "'flags': 0x%08x, version %u defines none (0)",
+                             path, flags, version);
     *body = (size_t)declared;
+    *version_out = version;
     return PAN_OK;
 }
 
@@ -500,9 +534,10 @@ static pan_status read_episode(const char *path, pan_episode *ep,
     memset(ep, 0, sizeof *ep);
     uint8_t *buf = NULL;
     size_t size = 0, body = 0;
+    uint32_t version = 0;
     pan_status st = load_file(path, &buf, &size);
     if (st != PAN_OK) return st;
-    if ((st = check_envelope(path, buf, size, &body))) goto done;
+    if ((st = check_envelope(path, buf, size, &body, &version))) goto done;
     const uint8_t *data = buf + PAN_EPISODE_HEADER_SIZE;
     char err[160];
     if (!pan_msgpack_check_bounds(data, body, PAN_EPISODE_MAX_DEPTH, err,
@@ -525,10 +560,14 @@ static pan_status read_episode(const char *path, pan_episode *ep,
                            (int)ur, off, body);
     } else {
         reader r = {.path = path};
-        const msgpack_object *v[B_COUNT];
+        const msgpack_object *v[B_COUNT] = {0};
         pan_episode_meta meta;
-        st = map_fields(&r, &root.data, body_keys, B_COUNT, v);
-        if (st == PAN_OK) st = read_meta(&r, v, &meta);
+        bool truth = version == PAN_EPISODE_VERSION;
+        st = truth ? PAN_OK : refuse_truth_keys(&r, &root.data);
+        if (st == PAN_OK)
+            st = map_fields(&r, &root.data, body_keys,
+                            truth ? B_COUNT : B_COUNT_EXTERNAL, v);
+        if (st == PAN_OK) st = read_meta(&r, v, truth, &meta);
         if (st == PAN_OK) st = pan_episode_alloc_parts(ep, &meta, with_frames);
         if (st == PAN_OK) st = read_arrays(&r, v, ep);
         if (st == PAN_OK) st = pan_episode_validate(ep, path);

@@ -1,5 +1,7 @@
 /* env/dataset/dataset_write.c: packing an episode into the msgpack body and
  * writing header + body + CRC32 atomically (temporary, fsync, rename).
+ * An episode with truth is written as format version 1, one without as
+ * version 2 (the same body less `results` and `states`).
  *
  * The body is packed twice by the same function: once into a counting sink
  * (the header needs its length first), once into the file, streaming the
@@ -78,10 +80,11 @@ static void pack_result(msgpack_packer *pk, const pan_action_result *r) {
     pack_key(pk, "message"); pack_str(pk, r->message);
 }
 
-/* The body: one map, keys in this order (docs/dataset.md). */
+/* The body: one map, keys in this order (docs/dataset.md); without truth
+ * the same order less results and states. */
 static void pack_episode(msgpack_packer *pk, const pan_episode *ep) {
     const pan_episode_meta *m = &ep->meta;
-    msgpack_pack_map(pk, 9);
+    msgpack_pack_map(pk, m->truth ? 9 : 7);
     pack_key(pk, "world"); pack_str(pk, m->world);
     pack_key(pk, "seed"); msgpack_pack_uint64(pk, m->seed);
     pack_key(pk, "split"); pack_str(pk, pan_episode_split_name(m->split));
@@ -95,12 +98,15 @@ static void pack_episode(msgpack_packer *pk, const pan_episode *ep) {
     pack_key(pk, "actions");
     msgpack_pack_array(pk, (size_t)m->steps);
     for (int64_t t = 0; t < m->steps; t++) pack_str(pk, ep->actions[t]);
-    pack_key(pk, "results");
-    msgpack_pack_array(pk, (size_t)m->steps);
-    for (int64_t t = 0; t < m->steps; t++) pack_result(pk, &ep->results[t]);
-    pack_key(pk, "states");
-    msgpack_pack_array(pk, (size_t)m->steps + 1);
-    for (int64_t t = 0; t <= m->steps; t++) pack_state(pk, &ep->states[t]);
+    if (m->truth) {
+        pack_key(pk, "results");
+        msgpack_pack_array(pk, (size_t)m->steps);
+        for (int64_t t = 0; t < m->steps; t++)
+            pack_result(pk, &ep->results[t]);
+        pack_key(pk, "states");
+        msgpack_pack_array(pk, (size_t)m->steps + 1);
+        for (int64_t t = 0; t <= m->steps; t++) pack_state(pk, &ep->states[t]);
+    }
     pack_key(pk, "frames");
     size_t bytes = pan_episode_frame_bytes(m);
     msgpack_pack_bin(pk, bytes);
@@ -183,7 +189,7 @@ pan_status pan_episode_write(const pan_episode *ep, const char *path) {
     }
     uint8_t header[PAN_EPISODE_HEADER_SIZE];
     memcpy(header, PAN_EPISODE_MAGIC, PAN_EPISODE_MAGIC_SIZE);
-    pan_put_u32le(header + 8, PAN_EPISODE_VERSION);
+    pan_put_u32le(header + 8, pan_episode_version(&ep->meta));
     pan_put_u32le(header + 12, 0); /* flags: none defined */
     pan_put_u64le(header + 16, body);
 

@@ -1,5 +1,7 @@
 /* env/tools/pan_data_check.c: `pan-data check` (validate files and report)
- * and `pan-data info` (describe one episode, as text or JSON). */
+ * and `pan-data info` (describe one episode, as text or JSON). Episodes of
+ * a ground-truth world (format version 1) and external recordings
+ * (version 2: no parse results, no true states) alike. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
@@ -19,8 +21,9 @@ static const char check_help[] =
     "\n"
     "Validates every episode file (*.pan) of the directories and the files\n"
     "given: size, magic, checksum, version and every field. Prints each\n"
-    "invalid file with the reason, then a summary. Exit code 0 if every file\n"
-    "is valid (and there is at least one), 1 otherwise.\n"
+    "invalid file with the reason, then a summary (episodes of a ground-truth\n"
+    "world and external recordings, which hold no truth). Exit code 0 if\n"
+    "every file is valid (and there is at least one), 1 otherwise.\n"
     "  --quiet   only the invalid files and the summary line\n";
 
 static const char info_help[] =
@@ -28,14 +31,18 @@ static const char info_help[] =
     "\n"
     "Validates one episode file and describes it: world, seed, split, frame\n"
     "shape, each action with what the parser made of it, and the first and\n"
-    "last true states. --json prints everything but the pixels (frames are\n"
-    "given by shape and CRC32) as one JSON object.\n";
+    "last true states (an external recording has only its actions). --json\n"
+    "prints everything but the pixels (frames are given by shape and CRC32)\n"
+    "as one JSON object; \"truth\" false and results and states null for an\n"
+    "external recording.\n";
 
 typedef struct check_totals {
     long files, valid, invalid, temporaries;
+    long external;            /* valid files without truth (version 2) */
     uint64_t bytes, frames;
     pan_episode_meta first;
-    bool mixed;
+    int64_t min_steps, max_steps;
+    bool mixed;               /* worlds, truth, frame sizes or splits differ */
     int64_t *indices; /* episode-<n>.pan numbers seen */
     size_t n_indices, cap_indices;
 } check_totals;
@@ -51,7 +58,7 @@ static int compare_i64(const void *a, const void *b) {
 
 static bool same_kind(const pan_episode_meta *a, const pan_episode_meta *b) {
     return strcmp(a->world, b->world) == 0 && a->split == b->split &&
-           a->steps == b->steps && a->config.height == b->config.height &&
+           a->truth == b->truth && a->config.height == b->config.height &&
            a->config.width == b->config.width &&
            a->config.frames_per_step == b->config.frames_per_step;
 }
@@ -84,8 +91,15 @@ static void check_file(check_totals *t, const char *path, bool quiet) {
     t->valid++;
     t->bytes += bytes;
     t->frames += (uint64_t)pan_episode_frame_count(&meta);
-    if (t->valid == 1) t->first = meta;
-    else if (!same_kind(&t->first, &meta)) t->mixed = true;
+    t->external += !meta.truth;
+    if (t->valid == 1) {
+        t->first = meta;
+        t->min_steps = t->max_steps = meta.steps;
+    } else if (!same_kind(&t->first, &meta)) {
+        t->mixed = true;
+    }
+    if (meta.steps < t->min_steps) t->min_steps = meta.steps;
+    if (meta.steps > t->max_steps) t->max_steps = meta.steps;
     if (!quiet) printf("ok      %s\n", path);
 }
 
@@ -175,12 +189,26 @@ int pan_data_check(int argc, char **argv) {
     if (t.valid)
         printf("  %" PRIu64 " frames, %.1f MB\n", t.frames,
                (double)t.bytes / 1e6);
+    char steps[64];
+    if (t.min_steps == t.max_steps)
+        snprintf(steps, sizeof steps, "%" PRId64 " steps", t.min_steps);
+    else
+        snprintf(steps, sizeof steps, "%" PRId64 "..%" PRId64 " steps",
+                 t.min_steps, t.max_steps);
     if (t.mixed)
-        printf("  mixed worlds, frame sizes, step counts or splits\n");
-    else if (t.valid)
-        printf("  %s %dx%d K=%d, %" PRId64 " steps, split %s\n", t.first.world,
+        printf("  mixed worlds, frame sizes or splits; %s; %ld external "
+               "recording(s) without ground truth, %ld episode(s) with it\n",
+               steps, t.external, t.valid - t.external);
+    else if (t.valid && !t.first.truth)
+        printf("  %s %dx%d K=%d, %s, external recording (format version %d: "
+               "frames and actions, no ground truth)\n", t.first.world,
                t.first.config.height, t.first.config.width,
-               t.first.config.frames_per_step, t.first.steps,
+               t.first.config.frames_per_step, steps,
+               PAN_EPISODE_VERSION_EXTERNAL);
+    else if (t.valid)
+        printf("  %s %dx%d K=%d, %s, split %s\n", t.first.world,
+               t.first.config.height, t.first.config.width,
+               t.first.config.frames_per_step, steps,
                pan_episode_split_name(t.first.split));
     print_missing(&t);
     if (t.temporaries)
@@ -224,8 +252,9 @@ static void info_json(const pan_episode *ep, uint64_t bytes) {
     const pan_episode_meta *m = &ep->meta;
     uint32_t crc = (uint32_t)crc32_z(crc32_z(0L, Z_NULL, 0), ep->frames,
                                      pan_episode_frame_bytes(m));
-    printf("{\"version\": %d, \"file_bytes\": %" PRIu64 ", \"world\": ",
-           PAN_EPISODE_VERSION, bytes);
+    printf("{\"version\": %u, \"truth\": %s, \"file_bytes\": %" PRIu64
+           ", \"world\": ", (unsigned)pan_episode_version(m),
+           m->truth ? "true" : "false", bytes);
     json_string(m->world);
     printf(", \"seed\": %" PRIu64 ", \"split\": \"%s\", \"config\": "
            "{\"height\": %d, \"width\": %d, \"frames_per_step\": %d}, "
@@ -237,6 +266,10 @@ static void info_json(const pan_episode *ep, uint64_t bytes) {
     for (int64_t t = 0; t < m->steps; t++) {
         printf(t ? ", " : "");
         json_string(ep->actions[t]);
+    }
+    if (!m->truth) {
+        printf("],\n \"results\": null,\n \"states\": null}\n");
+        return;
     }
     printf("],\n \"results\": [");
     for (int64_t t = 0; t < m->steps; t++) {
@@ -274,8 +307,30 @@ static void text_state(const char *label, const pan_world_state *s) {
     }
 }
 
+/* An external recording: its meta and actions (there is no truth). */
+static void info_text_external(const char *path, const pan_episode *ep,
+                               uint64_t bytes) {
+    const pan_episode_meta *m = &ep->meta;
+    printf("file     %s (%" PRIu64 " bytes, format version %u, checksum ok)\n",
+           path, bytes, (unsigned)pan_episode_version(m));
+    printf("world    %s: external recording (no parse results, no true "
+           "states), frames %dx%d, K=%d frames per step\n", m->world,
+           m->config.height, m->config.width, m->config.frames_per_step);
+    printf("seed     %" PRIu64 " (0x%016" PRIx64 "), split %s\n", m->seed,
+           m->seed, pan_episode_split_name(m->split));
+    printf("steps    %" PRId64 ", frames uint8 [%" PRId64 ", %d, %d, 3]\n",
+           m->steps, pan_episode_frame_count(m), m->config.height,
+           m->config.width);
+    for (int64_t t = 0; t < m->steps; t++)
+        printf("  %4" PRId64 "  %s\n", t, ep->actions[t]);
+}
+
 static void info_text(const char *path, const pan_episode *ep, uint64_t bytes) {
     const pan_episode_meta *m = &ep->meta;
+    if (!m->truth) {
+        info_text_external(path, ep, bytes);
+        return;
+    }
     long understood = 0, heldout = 0, agent = 0, environment = 0;
     for (int64_t t = 0; t < m->steps; t++) {
         understood += ep->results[t].understood;
@@ -283,8 +338,8 @@ static void info_text(const char *path, const pan_episode *ep, uint64_t bytes) {
         agent += ep->results[t].kind == PAN_ACTION_AGENT;
         environment += ep->results[t].kind == PAN_ACTION_ENVIRONMENT;
     }
-    printf("file     %s (%" PRIu64 " bytes, format version %d, checksum ok)\n",
-           path, bytes, PAN_EPISODE_VERSION);
+    printf("file     %s (%" PRIu64 " bytes, format version %u, checksum ok)\n",
+           path, bytes, (unsigned)pan_episode_version(m));
     printf("world    %s, frames %dx%d, K=%d frames per step\n", m->world,
            m->config.height, m->config.width, m->config.frames_per_step);
     printf("seed     %" PRIu64 " (0x%016" PRIx64 "), split %s\n", m->seed,

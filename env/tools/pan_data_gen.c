@@ -440,6 +440,7 @@ int pan_data_gen(int argc, char **argv) {
     if (rc != 0) return rc < 0 ? PAN_DATA_EXIT_OK : rc;
     gen_options *o = &run.opt;
     snprintf(run.meta.world, sizeof run.meta.world, "%s", o->world);
+    run.meta.truth = true; /* a ground-truth world: format version 1 */
     run.meta.split = o->split;
     run.meta.steps = o->steps;
     run.meta.config = (pan_world_config){.height = (int)o->size,

@@ -118,7 +118,8 @@ static void test_edges(void) {
     pan_episode_meta meta = {.world = "rooms", .seed = 42,
                              .split = PAN_SPLIT_HELDOUT, .steps = 3,
                              .config = {.width = 33, .height = 32,
-                                        .frames_per_step = 1}};
+                                        .frames_per_step = 1},
+                             .truth = true};
     pan_episode ep, back;
     CHECK_STATUS(pan_episode_alloc(&ep, &meta), PAN_OK);
     fill_edges(&ep);
@@ -191,7 +192,8 @@ static void test_writer_refuses(void) {
                {"canonical", spoil_canonical, "results[0].canonical"}};
     pan_episode_meta meta = {.world = "tabletop", .steps = 3,
                              .config = {.width = 32, .height = 32,
-                                        .frames_per_step = 2}};
+                                        .frames_per_step = 2},
+                             .truth = true};
     char dir[1200], path[1300];
     path_in(dir, sizeof dir, "refuse");
     test_scratch_dir(dir);

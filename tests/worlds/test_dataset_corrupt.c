@@ -3,7 +3,8 @@
  * - Truncation at every cut point and single-byte corruption (three bit
  *   patterns) at every offset of a real episode: DATA_LOSS, naming the file.
  * - Header: bad magic, short files, appended bytes (DATA_LOSS); another
- *   version or flags with a valid checksum (UNIMPLEMENTED).
+ *   version (0, 3) or flags with a valid checksum (UNIMPLEMENTED); a
+ *   version-1 body under a version-2 header (INVALID_ARGUMENT).
  * - Bodies that pass the checksum but lie: huge declared lengths, depth
  *   bombs, invalid bytes, a body cut at every point (DATA_LOSS, without
  *   allocating for the lie).
@@ -11,6 +12,7 @@
  *   and by a value of another type, every map key dropped, renamed,
  *   duplicated, an unknown key added, every array shortened and lengthened,
  *   and a table of out-of-range values: INVALID_ARGUMENT naming the field.
+ *   The node sweep runs over a version-2 body (external recording) too.
  * Run it under AddressSanitizer too (the CI's sanitizer build does).
  * The ~70,000 small files of the byte cases go to a directory in /dev/shm
  * when there is one (ten times faster than ext4), else to SCRATCH_DIR.
@@ -27,6 +29,7 @@ static char crafted[1200]; /* the file every crafted case is written to */
 static uint8_t *body0;     /* the valid body */
 static size_t body0_len;
 static int64_t T0;         /* its steps */
+static uint32_t version0 = PAN_EPISODE_VERSION; /* the header body0 needs */
 
 /* Reads `path`, expects `want`, a message naming the file and, if field is
  * not NULL, naming the field. */
@@ -57,7 +60,7 @@ static void expect(const char *path, pan_status want, const char *field,
 
 static void expect_body(const void *body, size_t len, pan_status want,
                         const char *field, const char *what) {
-    test_write_sealed(crafted, PAN_EPISODE_VERSION, 0, body, len);
+    test_write_sealed(crafted, version0, 0, body, len);
     expect(crafted, want, field, what);
 }
 
@@ -99,8 +102,12 @@ static void test_truncation_and_flips(const char *good) {
 }
 
 static void test_header(void) {
-    test_write_sealed(crafted, 2, 0, body0, body0_len);
-    expect(crafted, PAN_ERR_UNIMPLEMENTED, "version", "version 2");
+    test_write_sealed(crafted, 3, 0, body0, body0_len);
+    expect(crafted, PAN_ERR_UNIMPLEMENTED, "version", "version 3");
+    test_write_sealed(crafted, PAN_EPISODE_VERSION_EXTERNAL, 0, body0,
+                      body0_len);
+    expect(crafted, PAN_ERR_INVALID_ARGUMENT, "results",
+           "version-1 body under a version-2 header");
     test_write_sealed(crafted, 0, 0, body0, body0_len);
     expect(crafted, PAN_ERR_UNIMPLEMENTED, "version", "version 0");
     test_write_sealed(crafted, PAN_EPISODE_VERSION, 1, body0, body0_len);
@@ -490,6 +497,32 @@ int main(int argc, char **argv) {
     test_every_node();
     test_values();
     test_truncation_and_flips(good);
+    free(bytes);
+
+    /* the same sweep over an external recording (version 2) */
+    CHECK_STATUS(test_make_episode("tabletop", 32, 32, 1, T0, 99,
+                                   PAN_SPLIT_ANY, &ep), PAN_OK);
+    pan_episode rec;
+    pan_episode_meta meta = ep.meta;
+    meta.truth = false;
+    strcpy(meta.world, "cam-0");
+    CHECK_STATUS(pan_episode_alloc(&rec, &meta), PAN_OK);
+    memcpy(rec.frames, ep.frames, pan_episode_frame_bytes(&meta));
+    memcpy(rec.actions, ep.actions, (size_t)T0 * sizeof rec.actions[0]);
+    pan_episode_free(&ep);
+    CHECK_STATUS(pan_episode_write(&rec, good), PAN_OK);
+    pan_episode_free(&rec);
+    bytes = test_read_file(good, &size);
+    CHECK(bytes != NULL);
+    if (!bytes) return test_exit_code("test_dataset_corrupt");
+    body0_len = size - PAN_EPISODE_HEADER_SIZE - PAN_EPISODE_TRAILER_SIZE;
+    body0 = bytes + PAN_EPISODE_HEADER_SIZE;
+    version0 = PAN_EPISODE_VERSION_EXTERNAL;
+    expect_body(body0, body0_len, PAN_OK, NULL, "version 2 resealed");
+    test_every_node();
+    test_write_sealed(crafted, PAN_EPISODE_VERSION, 0, body0, body0_len);
+    expect(crafted, PAN_ERR_INVALID_ARGUMENT, "results",
+           "version-2 body under a version-1 header");
     free(bytes);
     if (strncmp(scratch, "/dev/shm/", 9) == 0) test_remove_tree(scratch);
     return test_exit_code("test_dataset_corrupt");

@@ -169,8 +169,10 @@ def test_corruption(path):
             expect_error(bad, "data_loss", None, f"byte {at} ^ {pattern:#x}")
     write(bad, data + b"\0")
     expect_error(bad, "data_loss", "body_length", "appended byte")
-    write(bad, seal(body, version=2))
-    expect_error(bad, "unsupported", "version", "version 2")
+    write(bad, seal(body, version=3))
+    expect_error(bad, "unsupported", "version", "version 3")
+    write(bad, seal(body, version=2))  # a version-1 body is not version 2
+    expect_error(bad, "invalid", "results", "version-1 body, version-2 header")
     write(bad, seal(body, flags=1))
     expect_error(bad, "unsupported", "flags", "flags 1")
     write(bad, seal(b"\xdd\xff\xff\xff\xff"))

@@ -1,11 +1,21 @@
-"""pan.dataset: read and validate pan episode files (docs/dataset.md).
+"""pan.dataset: read, validate and write pan episode files (docs/dataset.md).
 
 Contract
 - read_episode(path) returns an Episode after checking everything, in the
   C reader's order: file size against the header's declared body length,
   magic, CRC32 (zlib), version and flags, the msgpack body, then every
   field's presence, type, range and shape. Nothing is trusted before it is
-  checked.
+  checked. It reads format version 1 (an episode of a ground-truth world,
+  with parse results and true states) and version 2 (an external
+  recording: frames and actions only; Episode.results and .states are
+  None, Episode.truth is False).
+- write_episode(path, frames, actions, world, frames_per_step) writes an
+  external recording (version 2) byte for byte as the C writer
+  (pan_episode_write) writes the same episode, atomically: a temporary
+  ".<name>.tmp<6 characters>" in the same directory, fsync, rename, fsync
+  of the directory; on failure the temporary is removed. It validates with
+  the reader's rules first and raises DatasetError (kind "invalid", or
+  "io") without writing anything.
 - Any problem raises DatasetError naming the file and the field, with
   `kind` mirroring the C status: "data_loss" (truncated or corrupt: size,
   magic, checksum, malformed msgpack), "unsupported" (an intact file of
@@ -17,8 +27,12 @@ Contract
   python3-msgpack).
 """
 
+import errno
 import math
 import os
+import re
+import secrets
+import string
 import struct
 import zlib
 from dataclasses import dataclass, field as dataclass_field
@@ -26,7 +40,8 @@ from dataclasses import dataclass, field as dataclass_field
 import msgpack
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1            # an episode of a ground-truth world (truth)
+FORMAT_VERSION_EXTERNAL = 2   # an external recording (no truth)
 MAGIC = b"\x89PANEPI\n"
 HEADER_SIZE = 24
 TRAILER_SIZE = 4
@@ -39,6 +54,8 @@ MAX_OBJECTS = 16
 ACTION_MAX, CANONICAL_MAX, MESSAGE_MAX, WORLD_MAX = 256, 95, 127, 31
 
 WORLDS = ("tabletop", "rooms")
+# The world name of an external recording (and not one of WORLDS).
+RECORDING_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,30}\Z")
 SPLITS = ("train", "heldout", "any")
 KINDS = ("none", "agent", "environment")
 COLOURS = ("red", "green", "blue", "yellow", "purple", "orange")
@@ -74,9 +91,17 @@ class Episode:
     frames: np.ndarray            # uint8 (T*K+1, H, W, 3), read-only
     actions: list                 # T strings
     results: list                 # T dicts: understood, kind, heldout, ...
+                                  # None for an external recording
     states: list                  # T+1 dicts: objects, brightness, ...
+                                  # None for an external recording
     file_bytes: int = 0
     extra: dict = dataclass_field(default_factory=dict)
+
+    @property
+    def truth(self):
+        """True for an episode of a ground-truth world (format version 1,
+        results and states present), False for an external recording."""
+        return self.version == FORMAT_VERSION
 
     def frame_before(self, t):
         """The frame the world showed when action t was taken (H, W, 3)."""
@@ -254,13 +279,14 @@ def _envelope(r, data):
     if stored != computed:
         r.fail("data_loss", "crc32", f"stored 0x{stored:08x}, computed "
                f"0x{computed:08x}: corrupt")
-    if version != FORMAT_VERSION:
+    if version not in (FORMAT_VERSION, FORMAT_VERSION_EXTERNAL):
         r.fail("unsupported", "version", f"format version {version}, this "
-               f"reader reads version {FORMAT_VERSION}")
+               f"reader reads versions {FORMAT_VERSION} and "
+               f"{FORMAT_VERSION_EXTERNAL}")
     if flags != 0:
         r.fail("unsupported", "flags", f"0x{flags:08x}, version "
-               f"{FORMAT_VERSION} defines none (0)")
-    return memoryview(data)[HEADER_SIZE:HEADER_SIZE + body_length]
+               f"{version} defines none (0)")
+    return version, memoryview(data)[HEADER_SIZE:HEADER_SIZE + body_length]
 
 
 def _unpack(r, body):
@@ -289,24 +315,57 @@ def _load(path):
     return data
 
 
+# The body's keys in the writers' order; version 2 has all but the truth.
+BODY_KEYS = ("world", "seed", "split", "config", "steps", "actions",
+             "results", "states", "frames")
+TRUTH_KEYS = ("results", "states")
+
+
+def _recording_world(r, v):
+    world = r.str("world", v, WORLD_MAX)
+    if not RECORDING_NAME.match(world):
+        r.fail("invalid", "world", "expected the name of a recording "
+               f"([a-z0-9][a-z0-9_-]{{0,30}}), found '{world}'")
+    if world in WORLDS:
+        r.fail("invalid", "world", f"'{world}' is a built-in world; its "
+               f"episodes keep their truth (format version {FORMAT_VERSION}), "
+               f"an external recording (version {FORMAT_VERSION_EXTERNAL}) "
+               "needs another name")
+    return world
+
+
 def read_episode(path):
     """Reads and validates one episode file; raises DatasetError."""
     path = os.fspath(path)
     r = _Reader(path)
     data = _load(path)
-    body = _envelope(r, data)
-    top = r.map("", _unpack(r, body),
-                ("world", "seed", "split", "config", "steps", "actions",
-                 "results", "states", "frames"))
-    world = r.choice("world", top["world"], WORLDS, WORLD_MAX)
+    version, body = _envelope(r, data)
+    truth = version == FORMAT_VERSION
+    root = _unpack(r, body)
+    if not truth and isinstance(root, _Pairs):
+        for key, _ in root:
+            if key in TRUTH_KEYS:
+                r.fail("invalid", key, f"present in a format version "
+                       f"{version} file (an external recording has no "
+                       "ground truth; an episode with truth is version "
+                       f"{FORMAT_VERSION})")
+    top = r.map("", root, BODY_KEYS if truth else
+                tuple(k for k in BODY_KEYS if k not in TRUTH_KEYS))
+    if truth:
+        world = r.choice("world", top["world"], WORLDS, WORLD_MAX)
+    else:
+        world = _recording_world(r, top["world"])
     seed = r.int("seed", top["seed"], *UINT64)
     split = r.choice("split", top["split"], SPLITS)
+    if not truth and split != "any":
+        r.fail("invalid", "split", f"an external recording (format version "
+               f"{version}) has split any, found {split}")
     config = r.map("config", top["config"], ("height", "width", "frames_per_step"))
     h = r.int("config.height", config["height"], MIN_SIZE, MAX_SIZE)
     w = r.int("config.width", config["width"], MIN_SIZE, MAX_SIZE)
     k = r.int("config.frames_per_step", config["frames_per_step"], 1,
               MAX_FRAMES_PER_STEP)
-    steps = r.int("steps", top["steps"], 0, MAX_STEPS)
+    steps = r.int("steps", top["steps"], 0 if truth else 1, MAX_STEPS)
     n_frames = steps * k + 1
     frame_bytes = n_frames * h * w * 3
     if frame_bytes > MAX_FRAME_BYTES:
@@ -321,12 +380,14 @@ def read_episode(path):
                f"{len(frames)}")
     actions = r.array("actions", top["actions"], steps, steps)
     actions = [r.str(f"actions[{t}]", a, ACTION_MAX) for t, a in enumerate(actions)]
-    results = r.array("results", top["results"], steps, steps)
-    results = [r.result(f"results[{t}]", x) for t, x in enumerate(results)]
-    states = r.array("states", top["states"], steps + 1, steps + 1)
-    states = [r.state(f"states[{t}]", s) for t, s in enumerate(states)]
+    results = states = None
+    if truth:
+        results = r.array("results", top["results"], steps, steps)
+        results = [r.result(f"results[{t}]", x) for t, x in enumerate(results)]
+        states = r.array("states", top["states"], steps + 1, steps + 1)
+        states = [r.state(f"states[{t}]", s) for t, s in enumerate(states)]
     pixels = np.frombuffer(frames, dtype=np.uint8).reshape(n_frames, h, w, 3)
-    return Episode(path=path, version=FORMAT_VERSION, world=world, seed=seed,
+    return Episode(path=path, version=version, world=world, seed=seed,
                    split=split, height=h, width=w, frames_per_step=k,
                    steps=steps, frames=pixels, actions=actions,
                    results=results, states=states, file_bytes=len(data))
@@ -343,3 +404,140 @@ def iter_episodes(directory):
     """Reads the episodes of a directory one at a time, in name order."""
     for path in list_episodes(directory):
         yield read_episode(path)
+
+
+# ---- writing external recordings (format version 2) ----
+
+def _bin_header(n):
+    """The smallest msgpack bin header of n bytes (bin8, bin16, bin32)."""
+    if n < 1 << 8:
+        return b"\xc4" + struct.pack(">B", n)
+    if n < 1 << 16:
+        return b"\xc5" + struct.pack(">H", n)
+    return b"\xc6" + struct.pack(">I", n)
+
+
+def _check_recording(path, frames, actions, world, frames_per_step, seed):
+    """The reader's rules for a version-2 episode, on the writer's inputs.
+    Returns (frames as a C-ordered uint8 array, actions as str)."""
+    r = _Reader(path)
+    if not isinstance(world, str):
+        r.bad_type("world", "a string", world)
+    _recording_world(r, world)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        r.bad_type("seed", "an integer", seed)
+    r.int("seed", seed, *UINT64)
+    if isinstance(frames_per_step, bool) or not isinstance(frames_per_step, int):
+        r.bad_type("config.frames_per_step", "an integer", frames_per_step)
+    k = r.int("config.frames_per_step", frames_per_step, 1, MAX_FRAMES_PER_STEP)
+    if isinstance(actions, (str, bytes)):
+        r.bad_type("actions", "a sequence of strings", actions)
+    actions = list(actions)
+    steps = len(actions)
+    if not 1 <= steps <= MAX_STEPS:
+        r.fail("invalid", "steps", f"expected 1..{MAX_STEPS} actions (an "
+               f"external recording), found {steps}")
+    for t, a in enumerate(actions):
+        if not isinstance(a, str):
+            r.bad_type(f"actions[{t}]", "a string", a)
+        try:
+            a.encode("utf-8")
+        except UnicodeEncodeError as e:
+            r.fail("invalid", f"actions[{t}]", f"not encodable as UTF-8: {e}")
+        r.str(f"actions[{t}]", a, ACTION_MAX)
+    if not isinstance(frames, np.ndarray):
+        r.bad_type("frames", "a numpy array", frames)
+    if frames.dtype != np.uint8:
+        r.fail("invalid", "frames", f"expected dtype uint8, found {frames.dtype}")
+    want = steps * k + 1
+    if frames.ndim != 4 or frames.shape[0] != want or frames.shape[3] != 3:
+        r.fail("invalid", "frames", f"expected shape ({want}, H, W, 3) "
+               f"(T*K+1 frames with T={steps} K={k}, RGB), found "
+               f"{tuple(frames.shape)}")
+    h, w = frames.shape[1], frames.shape[2]
+    for name, v in (("config.height", h), ("config.width", w)):
+        r.int(name, int(v), MIN_SIZE, MAX_SIZE)
+    if frames.nbytes > MAX_FRAME_BYTES:
+        r.fail("invalid", "frames", f"{want} frames of {h}x{w} take "
+               f"{frames.nbytes} bytes, more than the format's "
+               f"{MAX_FRAME_BYTES}")
+    return np.ascontiguousarray(frames), actions
+
+
+def _temporary(path):
+    """Creates "<dir>/.<name>.tmp<6 characters>" exclusively (the C
+    writer's temporaries, which pan-data check recognises); (fd, name)."""
+    head, name = os.path.split(path)
+    letters = string.ascii_letters + string.digits
+    for _ in range(100):
+        tail = "".join(secrets.choice(letters) for _ in range(6))
+        tmp = os.path.join(head, f".{name}.tmp{tail}")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name for {path}")
+
+
+def write_episode(path, frames, actions, world, frames_per_step, *, seed=0):
+    """Writes an external recording (format version 2) to `path`.
+
+    frames: numpy uint8 (T*K+1, H, W, 3), RGB, H and W in 32..256 (frame 0
+    before action 0; step t shows frames 1+t*K .. (t+1)*K). actions: T
+    strings (1 <= T <= 65536, each at most 256 UTF-8 bytes, no NUL).
+    world: the recording's name, [a-z0-9][a-z0-9_-]{0,30}, not a built-in
+    world. frames_per_step: K, 1..16. seed: any uint64, stored and not
+    interpreted (default 0). Returns the file's size in bytes. Raises
+    DatasetError ("invalid" before anything is written, "io")."""
+    path = os.fspath(path)
+    frames, actions = _check_recording(path, frames, actions, world,
+                                       frames_per_step, seed)
+    h, w = int(frames.shape[1]), int(frames.shape[2])
+    # The C writer's body: a 7-key map in BODY_KEYS order less the truth,
+    # smallest integer encodings, str for text, bin for the frames.
+    packer = msgpack.Packer(use_bin_type=True, use_single_float=True)
+    head = packer.pack_map_header(7)
+    for key, value in (("world", world), ("seed", seed), ("split", "any"),
+                       ("config", {"height": h, "width": w,
+                                   "frames_per_step": frames_per_step}),
+                       ("steps", len(actions)), ("actions", actions)):
+        head += packer.pack(key) + packer.pack(value)
+    head += packer.pack("frames") + _bin_header(frames.nbytes)
+    body_length = len(head) + frames.nbytes
+    header = MAGIC + struct.pack("<IIQ", FORMAT_VERSION_EXTERNAL, 0,
+                                 body_length)
+    pixels = memoryview(frames).cast("B")
+    crc = zlib.crc32(pixels, zlib.crc32(head, zlib.crc32(header)))
+    try:
+        fd, tmp = _temporary(path)
+    except OSError as e:
+        raise DatasetError("io", path, None, f"cannot create a temporary: "
+                           f"{e}") from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for part in (header, head, pixels, struct.pack("<I", crc)):
+                f.write(part)
+            f.flush()
+            os.fchmod(f.fileno(), 0o644)
+            os.fsync(f.fileno())
+        os.rename(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise DatasetError("io", path, None, f"writing {tmp}: {e}") from e
+    try:
+        dfd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+    except OSError:
+        dfd = None  # as the C writer: no directory to sync
+    if dfd is not None:
+        try:
+            os.fsync(dfd)
+        except OSError as e:  # accepted where a directory cannot be synced
+            if e.errno not in (errno.EINVAL, errno.EROFS):
+                raise DatasetError("io", path, None, "fsync of the directory: "
+                                   f"{e}") from e
+        finally:
+            os.close(dfd)
+    return len(header) + body_length + TRAILER_SIZE
