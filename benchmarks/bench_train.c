@@ -1,5 +1,6 @@
-/* benchmarks/bench_train.c: pan-bench-train -- training forward + backward
- * in C against PyTorch autograd on the same weights, inputs and threads
+/* benchmarks/bench_train.c: pan-bench-train -- training in C against
+ * PyTorch autograd on the same weights, inputs and threads: a whole
+ * optimizer step of each stage, forward + backward of the parts
  * (docs/benchmarks.md, "Training against PyTorch autograd").
  *
  * Usage: pan-bench-train [--checkpoint FILE] [--threads N] [--backend NAME]
@@ -14,19 +15,28 @@
  * and its bias 0.02 N(0, 1) (seed 77), so that every backward does its full
  * work; that model is saved for the peers, which load it in float32.
  * Cases (bench_train_cases.c; train_torch.py runs the same):
- *   stage_vae      pan_vae_stage_loss + gradients, 16 images
- *   stage_decoder  pan_decoder_stage_loss, 8 pair windows
- *   stage_glp      pan_glp_stage_loss, 2 sequences of 4 rounds
+ *   stage_vae      one optimizer step of stage vae, 16 images
+ *   stage_decoder  one optimizer step of stage decoder, 8 pair windows
+ *   stage_glp      one optimizer step of stage glp, 2 sequences of 4 rounds
  *   decoder        pan_decoder_train_forward / _backward, 8 pair windows
  *   backbone       pan_backbone_train_forward / _backward, 4 x 6 rounds
  *   vit            pan_vit_train_forward / _backward, 32 latents
  *   vae            the VAE's train encode + decode and their backwards, 16
- * Stage batches come from pan_train_batch_draw (tabletop, seed 1). Each
+ * A stage's step is pan_trainer_step's (bench_train_step.c): zero the
+ * gradient block, the stage loss with its backward (pan_*_stage_loss),
+ * pan_grads_clip at 1.0, pan_adamw_step on the stage's parameters (lr
+ * 3e-4), pan_ema_update (0.999); timed whole, the loss + backward and the
+ * rest also apart; the stage's weights are put back after the case. The
+ * data drawing of the trainer is not timed: the stage batches come from
+ * pan_train_batch_draw (tabletop, seed 1) once, before the case. Each
  * case runs once untimed (its loss or outputs and a few gradients are what
- * the peers check against), then --warmup + --reps timed runs, the
- * gradient block zeroed (untimed) before each. Medians [p10, p90].
- * Targets: fastest peer / C >= 1.5x in every case; the decoder's backward
- * >= 40% of the sgemm peak measured in this run.
+ * the peers check against; for a stage also its gradient norm and a few
+ * parameters after that run's optimizer step), then --warmup + --reps
+ * timed runs (parts: the gradient block zeroed untimed before each).
+ * Medians [p10, p90]; samples/s = the batch / the median. A "2-hour
+ * projection" prints the steps and samples of 7200 s of C's median step
+ * (compute only). Targets: fastest peer / C >= 1.5x in every case; the
+ * decoder's backward >= 40% of the sgemm peak measured in this run.
  * --quick: 2 reps after 1 warm-up (for tests, with a small --checkpoint).
  * --keep-inputs DIR: the peers' inputs and the saved model go to DIR (an
  * existing directory) and stay there; --cases LIST: only these cases
@@ -144,12 +154,17 @@ static double field_value(const char *line, const char *key) {
     return v;
 }
 
-/* "case name=N median_us=.. fwd_us=.. bwd_us=.. warmup_ms=.." and the
- * "checkcase ..." detail lines. */
+/* "case name=N median_us=.. fwd_us=.. bwd_us=.. [lossgrad_us=..
+ * optim_us=..] warmup_ms=.." and the "checkcase ..." and "optimizer ..."
+ * detail lines. */
 static bool torch_line(int i, const char *line, void *ctx_) {
     torch_ctx *ctx = ctx_;
     if (!strncmp(line, "checkcase ", 10)) {
         printf("    %s: %s", ctx->peer, line + 10);
+        return true;
+    }
+    if (!strncmp(line, "optimizer ", 10)) {
+        printf("    %s: %s", ctx->peer, line);
         return true;
     }
     char name[32];
@@ -161,6 +176,8 @@ static bool torch_line(int i, const char *line, void *ctx_) {
         r->torch_us[i] = field_value(line, "median_us=");
         r->torch_fwd_us[i] = field_value(line, "fwd_us=");
         r->torch_bwd_us[i] = field_value(line, "bwd_us=");
+        r->torch_lossgrad_us[i] = field_value(line, "lossgrad_us=");
+        r->torch_optim_us[i] = field_value(line, "optim_us=");
         r->warmup_ms[i] = field_value(line, "warmup_ms=");
         r->have[i] = r->torch_us[i] == r->torch_us[i];
     }
@@ -194,10 +211,18 @@ static int fastest(const train_row *r, const bench_peers *peers) {
     return best;
 }
 
+/* The per-sample rate of a median of `us` microseconds. */
+static double per_s(const train_row *r, double us) { return r->samples / (us * 1e-6); }
+
+/* What GFLOP/s counts: the stage step's loss + backward, a part's whole. */
+static double compute_us(const train_row *r) {
+    return r->step ? r->lossgrad.median : r->total.median;
+}
+
 static void print_times(const train_bench_options *o, const train_row *rows, int n) {
     const bench_peers *peers = &o->peers;
-    printf("\n%-34s %28s %17s |", "case (forward + backward)", "C ms median [p10, p90]",
-           "fwd / bwd ms");
+    printf("\n%-46s %28s %17s %11s |", "case", "C ms median [p10, p90]", "split ms",
+           "C samples/s");
     for (int i = 0; i < peers->n; i++) printf(" %19.19s |", peers->p[i].name);
     printf(" %16s | target\n", "fastest / C");
     for (int k = 0; k < n; k++) {
@@ -208,7 +233,10 @@ static void print_times(const train_bench_options *o, const train_row *rows, int
         if (r->split)
             snprintf(split, sizeof split, "%.2f / %.2f", r->fwd.median / 1e3,
                      r->bwd.median / 1e3);
-        printf("%-34s %28s %17s |", r->what, c, split);
+        if (r->step)
+            snprintf(split, sizeof split, "%.2f / %.2f", r->lossgrad.median / 1e3,
+                     r->optim.median / 1e3);
+        printf("%-46s %28s %17s %11.2f |", r->what, c, split, per_s(r, r->total.median));
         for (int i = 0; i < peers->n; i++) {
             char cell[40] = "-";
             if (r->have[i])
@@ -226,13 +254,17 @@ static void print_times(const train_bench_options *o, const train_row *rows, int
         }
         printf(" %16s | %s\n", cell, verdict);
     }
+    printf("stage rows: one optimizer step as pan-train's (zero the gradients, loss + "
+           "backward,\nclip at 1.0, AdamW on the stage's parameters, EMA), split = loss + "
+           "backward / the rest;\nthe parts: forward + backward, split = forward / "
+           "backward. samples: images, windows,\nsequences or latents per second of C's "
+           "median.\n");
     if (peers->n == 0) return;
-    printf("peers in ms, (peer / C), forward + backward; target: fastest peer / C >= "
+    printf("peers in ms, (peer / C), the same work; target: fastest peer / C >= "
            "%.1fx\n", TARGET_RATIO);
-    printf("\npeers' forward / backward ms (the stages' too; C times only the parts' "
-           "apart):\n");
+    printf("\npeers' forward / backward ms (for a stage: of the step's loss):\n");
     for (int k = 0; k < n; k++) {
-        printf("  %-34s", rows[k].what);
+        printf("  %-46s", rows[k].what);
         for (int i = 0; i < peers->n; i++)
             if (rows[k].have[i])
                 printf(" %s %.1f / %.1f;", peers->p[i].name, rows[k].torch_fwd_us[i] / 1e3,
@@ -251,20 +283,76 @@ static void print_times(const train_bench_options *o, const train_row *rows, int
     bench_peers_print(peers);
 }
 
+/* The stage rows: loss + backward and the rest of the step, per side, and
+ * samples/s; the ratio of the loss + backward alone. */
+static void print_steps(const train_bench_options *o, const train_row *rows, int n) {
+    const bench_peers *peers = &o->peers;
+    bool any = false;
+    for (int k = 0; k < n; k++) any = any || rows[k].step;
+    if (!any) return;
+    printf("\noptimizer steps: ms of loss + backward / zero + clip + AdamW + EMA, "
+           "samples/s of the whole step:\n");
+    for (int k = 0; k < n; k++) {
+        const train_row *r = &rows[k];
+        if (!r->step) continue;
+        printf("  %s\n    %-8s %8.2f / %6.2f ms  %8.2f %s/s\n", r->what, "C",
+               r->lossgrad.median / 1e3, r->optim.median / 1e3,
+               per_s(r, r->total.median), r->unit);
+        int best = -1;
+        for (int i = 0; i < peers->n; i++) {
+            if (!r->have[i]) continue;
+            printf("    %-8s %8.2f / %6.2f ms  %8.2f %s/s\n", peers->p[i].name,
+                   r->torch_lossgrad_us[i] / 1e3, r->torch_optim_us[i] / 1e3,
+                   per_s(r, r->torch_us[i]), r->unit);
+            if (r->torch_lossgrad_us[i] == r->torch_lossgrad_us[i] &&
+                (best < 0 || r->torch_lossgrad_us[i] < r->torch_lossgrad_us[best]))
+                best = i;
+        }
+        if (best >= 0)
+            printf("    loss + backward alone: fastest / C %.2fx (%s)\n",
+                   r->torch_lossgrad_us[best] / r->lossgrad.median, peers->p[best].name);
+    }
+}
+
+#define PROJECTION_S 7200.0
+
+static void print_projection(const train_row *rows, int n, bench_csv *csv) {
+    bool any = false;
+    for (int k = 0; k < n; k++) any = any || rows[k].step;
+    if (!any) return;
+    printf("\n2-hour projection, compute only: 7200 s / C's median step above. It "
+           "leaves out what\npan-train run also does per step: drawing the data (world "
+           "episodes, VAE encoding\nof the frames, glp's previous predictions), "
+           "progress, log and state files.\n");
+    for (int k = 0; k < n; k++) {
+        const train_row *r = &rows[k];
+        if (!r->step) continue;
+        double steps = PROJECTION_S / (r->total.median * 1e-6);
+        printf("  %-46s %9.2f ms/step %9.0f steps %11.0f %s\n", r->what,
+               r->total.median / 1e3, steps, steps * r->samples, r->unit);
+        char note[160];
+        snprintf(note, sizeof note, "7200 s / C's median step; compute only (excludes "
+                 "drawing the data)");
+        bench_csv_row(csv, r->what, "steps_2h", steps, "steps", NAN, note);
+        bench_csv_row(csv, r->what, "samples_2h", steps * r->samples, r->unit, NAN, note);
+    }
+}
+
 static void print_flops(const train_row *rows, int n, double peak) {
     printf("\nGFLOP/s of C (matmul, conv and attention FLOPs, docs/benchmarks.md) "
-           "against the sgemm peak %.1f GFLOP/s (1024^3, this run):\n", peak);
-    printf("%-34s %10s %10s %10s %10s %10s %8s\n", "case", "GFLOP fwd", "GFLOP bwd",
+           "against the sgemm peak %.1f GFLOP/s (1024^3, this run); a stage's over its "
+           "step's loss + backward:\n", peak);
+    printf("%-46s %10s %10s %10s %10s %10s %8s\n", "case", "GFLOP fwd", "GFLOP bwd",
            "GF/s fwd", "GF/s bwd", "GF/s all", "% peak");
     for (int k = 0; k < n; k++) {
         const train_row *r = &rows[k];
-        double all = (r->flops_fwd + r->flops_bwd) / (r->total.median * 1e3);
+        double all = (r->flops_fwd + r->flops_bwd) / (compute_us(r) * 1e3);
         char f[16] = "-", b[16] = "-";
         if (r->split) {
             snprintf(f, sizeof f, "%.1f", r->flops_fwd / (r->fwd.median * 1e3));
             snprintf(b, sizeof b, "%.1f", r->flops_bwd / (r->bwd.median * 1e3));
         }
-        printf("%-34s %10.2f %10.2f %10s %10s %10.1f %7.0f%%\n", r->what,
+        printf("%-46s %10.2f %10.2f %10s %10s %10.1f %7.0f%%\n", r->what,
                r->flops_fwd / 1e9, r->flops_bwd / 1e9, f, b, all, 100.0 * all / peak);
     }
     for (int k = 0; k < n; k++)
@@ -286,8 +374,9 @@ static void csv_rows(const train_bench_options *o, const train_row *rows, int n,
     for (int k = 0; k < n; k++) {
         const train_row *r = &rows[k];
         int best = fastest(r, peers);
-        snprintf(note, sizeof note, "forward + backward, %d reps after %d warm-up",
-                 o->reps, o->warmup);
+        snprintf(note, sizeof note, "%s, %d reps after %d warm-up", r->step
+                 ? "one optimizer step (zero, loss + backward, clip, AdamW, EMA)"
+                 : "forward + backward", o->reps, o->warmup);
         if (best < 0)
             bench_csv_row(csv, r->what, "median_ms", r->total.median / 1e3, "ms", NAN,
                           note);
@@ -307,6 +396,35 @@ static void csv_rows(const train_bench_options *o, const train_row *rows, int n,
         }
         bench_csv_row(csv, r->what, "p10_ms", r->total.p10 / 1e3, "ms", NAN, "C");
         bench_csv_row(csv, r->what, "p90_ms", r->total.p90 / 1e3, "ms", NAN, "C");
+        char unit[32];
+        snprintf(unit, sizeof unit, "%s/s", r->unit);
+        if (peers->n == 0)
+            bench_csv_row(csv, r->what, "samples_per_s", per_s(r, r->total.median), unit,
+                          NAN, "C, of the median");
+        for (int i = 0; i < peers->n; i++)
+            if (r->have[i])
+                bench_csv_peer_row(csv, r->what, "samples_per_s", per_s(r, r->total.median),
+                                   unit, peers->p[i].name, per_s(r, r->torch_us[i]),
+                                   "of the median");
+        if (r->step) {
+            const char *lg = "the step's loss + backward",
+                       *op = "the step's zero + clip + AdamW + EMA";
+            if (peers->n == 0) {
+                bench_csv_row(csv, r->what, "loss_backward_ms", r->lossgrad.median / 1e3,
+                              "ms", NAN, lg);
+                bench_csv_row(csv, r->what, "optimizer_ms", r->optim.median / 1e3, "ms",
+                              NAN, op);
+            }
+            for (int i = 0; i < peers->n; i++)
+                if (r->have[i]) {
+                    bench_csv_peer_row(csv, r->what, "loss_backward_ms",
+                                       r->lossgrad.median / 1e3, "ms", peers->p[i].name,
+                                       r->torch_lossgrad_us[i] / 1e3, lg);
+                    bench_csv_peer_row(csv, r->what, "optimizer_ms",
+                                       r->optim.median / 1e3, "ms", peers->p[i].name,
+                                       r->torch_optim_us[i] / 1e3, op);
+                }
+        }
         for (int i = 0; i < peers->n; i++)
             if (r->have[i]) {
                 bench_csv_peer_row(csv, r->what, "forward_ms",
@@ -329,9 +447,10 @@ static void csv_rows(const train_bench_options *o, const train_row *rows, int n,
             bench_csv_row(csv, r->what, "forward_ms", r->fwd.median / 1e3, "ms", NAN, "C");
             bench_csv_row(csv, r->what, "backward_ms", r->bwd.median / 1e3, "ms", NAN, "C");
         }
-        double all = (r->flops_fwd + r->flops_bwd) / (r->total.median * 1e3);
-        bench_csv_row(csv, r->what, "gflops", all, "GFLOP/s", NAN,
-                      "matmul, conv and attention FLOPs of forward + backward");
+        double all = (r->flops_fwd + r->flops_bwd) / (compute_us(r) * 1e3);
+        bench_csv_row(csv, r->what, "gflops", all, "GFLOP/s", NAN, r->step
+                      ? "matmul, conv and attention FLOPs over the step's loss + backward"
+                      : "matmul, conv and attention FLOPs of forward + backward");
         bench_csv_row(csv, r->what, "pct_peak", 100.0 * all / peak, "%", NAN,
                       "of the sgemm peak of this run");
         if (r->split) {
@@ -358,7 +477,7 @@ static void print_memory(const pan_model *m, const train_row *rows, int n,
                          bench_csv *csv) {
     printf("\nmemory (C): activation arenas per sample (the parts' *_train_bytes):\n");
     for (int k = 0; k < n; k++)
-        printf("  %-34s %8.2f MiB %s (%.1f MiB for the case)\n", rows[k].what,
+        printf("  %-46s %8.2f MiB %s (%.1f MiB for the case)\n", rows[k].what,
                rows[k].act_bytes / rows[k].samples / 1048576.0, rows[k].act_note,
                rows[k].act_bytes / 1048576.0);
     double grads = (double)m->params.total_floats * sizeof(float) / 1048576.0;
@@ -366,6 +485,12 @@ static void print_memory(const pan_model *m, const train_row *rows, int n,
            (long long)m->params.total_params);
     bench_csv_row(csv, "memory (C)", "grad_block_mib", grads, "MiB", NAN,
                   "one f32 block bound by the parameter table");
+    bool steps = false;
+    for (int k = 0; k < n; k++) steps = steps || rows[k].step;
+    if (steps)
+        printf("  optimizer (stage rows): AdamW moments 2 x %.1f MiB + EMA %.1f MiB, as "
+               "the trainer's; + a %.1f MiB copy of the weights (this benchmark's, to "
+               "put them back)\n", grads, grads, grads);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("  peak RSS of this process: %.1f MiB\n", ru.ru_maxrss / 1024.0);
@@ -447,6 +572,8 @@ int main(int argc, char **argv) {
     if (st == PAN_OK) run_torch(&o, dir, model_path, rows, n);
     if (st == PAN_OK) {
         print_times(&o, rows, n);
+        print_steps(&o, rows, n);
+        print_projection(rows, n, o.csv);
         print_flops(rows, n, peak);
         csv_rows(&o, rows, n, peak);
         print_memory(m, rows, n, o.csv);

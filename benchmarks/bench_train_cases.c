@@ -1,7 +1,7 @@
 /* benchmarks/bench_train_cases.c: the timed C cases of pan-bench-train
- * (contract in bench_train.h): forward + backward of the three stage
- * losses and of the parts alone, each with its inputs written for the
- * PyTorch peers. */
+ * (contract in bench_train.h): a whole optimizer step of each of the three
+ * stages (bench_train_step.c) and forward + backward of the parts alone,
+ * each with its inputs written for the PyTorch peers. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +50,7 @@ typedef void (*pre_fn)(void *ctx);
 typedef struct runner {
     const train_bench_options *o;
     pan_compute *c;
-    const pan_model *m;
+    pan_model *m; /* a stage case steps its weights and puts them back */
     pan_grads *g;
     train_io *io;
 } runner;
@@ -135,7 +135,7 @@ static void write_actions(train_io *io, const char *key, const pan_train_action 
     free(dropped);
 }
 
-/* ---- the three stages ---- */
+/* ---- the three stages: optimizer steps ---- */
 
 typedef struct stage_ctx {
     runner *r;
@@ -144,25 +144,29 @@ typedef struct stage_ctx {
     double loss;
 } stage_ctx;
 
-static pan_status vae_stage_fn(void *p, bool forward) {
+/* The stage's check run: the gradient block zeroed, the loss and its
+ * backward (what the peers compare before the optimizer step). */
+static pan_status stage_check(runner *r, train_loss_fn fn, void *ctx) {
+    pan_grads_zero(r->g);
+    return fn(ctx);
+}
+
+static pan_status vae_stage_fn(void *p) {
     stage_ctx *s = p;
-    (void)forward;
     return pan_vae_stage_loss(s->r->c, s->r->m, s->stage, s->b->batch, s->b->images,
                               s->b->eps, s->b->kl_weight, NULL, &s->r->g->w, &s->loss);
 }
 
-static pan_status decoder_stage_fn(void *p, bool forward) {
+static pan_status decoder_stage_fn(void *p) {
     stage_ctx *s = p;
-    (void)forward;
     const pan_train_batch *b = s->b;
     return pan_decoder_stage_loss(s->r->c, s->r->m, s->stage, b->kind, b->batch, b->x1,
                                   b->x0, b->k, b->actions, b->state_latents, NULL,
                                   &s->r->g->w, &s->loss);
 }
 
-static pan_status glp_stage_fn(void *p, bool forward) {
+static pan_status glp_stage_fn(void *p) {
     stage_ctx *s = p;
-    (void)forward;
     const pan_train_batch *b = s->b;
     return pan_glp_stage_loss(s->r->c, s->r->m, s->stage, b->batch, b->rounds, b->z0,
                               b->chunks, b->actions, b->prev, b->windows, NULL,
@@ -173,13 +177,16 @@ static pan_status stage_vae_case(runner *r, train_row *row) {
     const pan_model_config *cfg = &r->m->config;
     pan_train_batch b = {0};
     pan_vae_stage *s = NULL;
-    *row = (train_row){.name = "stage_vae", .what = "stage vae, 16 images",
-                       .samples = VAE_BATCH, .act_note = "per image"};
+    train_step *step = NULL;
+    *row = (train_row){.name = "stage_vae", .what = "stage vae + AdamW step, 16 images",
+                       .samples = VAE_BATCH, .unit = "images", .step = true,
+                       .act_note = "per image"};
     pan_status st = pan_train_batch_draw(r->c, r->m, "tabletop", PAN_STAGE_VAE,
                                          DATA_SEED, VAE_BATCH, 0, PAN_WINDOW_PAIR, &b);
     if (st == PAN_OK) st = pan_vae_stage_create(&s, cfg, VAE_BATCH);
+    if (st == PAN_OK) st = train_step_create(&step, r->m, PAN_STAGE_VAE);
     stage_ctx ctx = {r, &b, s, 0};
-    if (st == PAN_OK) st = check_run(r, row, vae_stage_fn, NULL, &ctx);
+    if (st == PAN_OK) st = stage_check(r, vae_stage_fn, &ctx);
     if (st == PAN_OK) {
         int64_t C = cfg->frame.channels, H = cfg->frame.height, W = cfg->frame.width;
         int64_t z = cfg->vae.latent_channels, h = pan_latent_height(cfg),
@@ -194,13 +201,17 @@ static pan_status stage_vae_case(runner *r, train_row *row) {
                                             "vae.encoder.mid.block_1.conv1.weight",
                                             "vae.decoder.conv_out.weight"};
         write_grads(r, names, 3);
+        st = train_step_check(step, r->g, r->io, PAN_STAGE_VAE, names, 3);
         train_flops e = train_flops_vae_encode(cfg, VAE_BATCH),
                     d = train_flops_vae_decode(cfg, VAE_BATCH);
         row->flops_fwd = train_flops_total(e) + train_flops_total(d);
         row->flops_bwd = train_flops_backward(e) + train_flops_backward(d);
         row->act_bytes = (double)pan_vae_train_bytes(cfg, VAE_BATCH);
-        st = time_case(r, row, vae_stage_fn, NULL, &ctx);
     }
+    if (st == PAN_OK)
+        st = train_step_time(step, r->g, r->o->warmup, r->o->reps, vae_stage_fn, &ctx,
+                             row);
+    train_step_destroy(step);
     pan_vae_stage_destroy(s);
     pan_train_batch_free(&b);
     return st;
@@ -214,12 +225,15 @@ static pan_status stage_decoder_case(runner *r, train_row *row,
                                      const pan_train_batch *b) {
     const pan_model_config *cfg = &r->m->config;
     pan_decoder_stage *s = NULL;
+    train_step *step = NULL;
     *row = (train_row){.name = "stage_decoder",
-                       .what = "stage decoder, 8 pair windows",
-                       .samples = DECODER_BATCH, .act_note = "per window"};
+                       .what = "stage decoder + AdamW step, 8 pair windows",
+                       .samples = DECODER_BATCH, .unit = "windows", .step = true,
+                       .act_note = "per window"};
     pan_status st = pan_decoder_stage_create(&s, cfg, DECODER_BATCH);
+    if (st == PAN_OK) st = train_step_create(&step, r->m, PAN_STAGE_DECODER);
     stage_ctx ctx = {r, b, s, 0};
-    if (st == PAN_OK) st = check_run(r, row, decoder_stage_fn, NULL, &ctx);
+    if (st == PAN_OK) st = stage_check(r, decoder_stage_fn, &ctx);
     if (st == PAN_OK) {
         int64_t K = cfg->frame.chunk_frames, n = 2 * K + 1;
         int64_t z = cfg->vae.latent_channels, h = pan_latent_height(cfg),
@@ -236,6 +250,7 @@ static pan_status stage_decoder_case(runner *r, train_row *row,
             "decoder.blocks.0.attn.q.weight", "decoder.final.linear.weight",
             "encoder.blocks.0.attn.qkv.weight", "model.embed_tokens.weight"};
         write_grads(r, names, 4);
+        st = train_step_check(step, r->g, r->io, PAN_STAGE_DECODER, names, 4);
         int lens[2 * DECODER_BATCH];
         action_lens(b->actions, 2 * DECODER_BATCH, lens);
         train_flops d = train_flops_decoder(cfg, DECODER_BATCH, true, lens),
@@ -244,8 +259,11 @@ static pan_status stage_decoder_case(runner *r, train_row *row,
         row->flops_bwd = train_flops_backward(d) + train_flops_backward(v);
         row->act_bytes = (double)pan_decoder_train_bytes(cfg, DECODER_BATCH) +
                          (double)pan_vit_train_bytes(cfg, 2 * DECODER_BATCH);
-        st = time_case(r, row, decoder_stage_fn, NULL, &ctx);
     }
+    if (st == PAN_OK)
+        st = train_step_time(step, r->g, r->o->warmup, r->o->reps, decoder_stage_fn,
+                             &ctx, row);
+    train_step_destroy(step);
     pan_decoder_stage_destroy(s);
     return st;
 }
@@ -259,15 +277,18 @@ static pan_status stage_glp_case(runner *r, train_row *row) {
     const pan_model_config *cfg = &r->m->config;
     pan_train_batch b = {0};
     pan_glp_stage *s = NULL;
+    train_step *step = NULL;
     *row = (train_row){.name = "stage_glp",
-                       .what = "stage glp, 2 sequences x 4 rounds",
-                       .samples = GLP_SEQS, .act_note = "per sequence"};
+                       .what = "stage glp + AdamW step, 2 sequences x 4 rounds",
+                       .samples = GLP_SEQS, .unit = "sequences", .step = true,
+                       .act_note = "per sequence"};
     pan_status st = pan_train_batch_draw(r->c, r->m, "tabletop", PAN_STAGE_GLP,
                                          DATA_SEED, GLP_SEQS, GLP_ROUNDS,
                                          PAN_WINDOW_PAIR, &b);
     if (st == PAN_OK) st = pan_glp_stage_create(&s, cfg, GLP_SEQS, GLP_ROUNDS);
+    if (st == PAN_OK) st = train_step_create(&step, r->m, PAN_STAGE_GLP);
     stage_ctx ctx = {r, &b, s, 0};
-    if (st == PAN_OK) st = check_run(r, row, glp_stage_fn, NULL, &ctx);
+    if (st == PAN_OK) st = stage_check(r, glp_stage_fn, &ctx);
     if (st == PAN_OK) {
         int64_t B = GLP_SEQS, R = GLP_ROUNDS, K = cfg->frame.chunk_frames;
         int64_t z = cfg->vae.latent_channels, h = pan_latent_height(cfg),
@@ -293,6 +314,7 @@ static pan_status stage_glp_case(runner *r, train_row *row) {
             "model.layers.0.self_attn.q_proj.weight", "glp.query_embeddings.weight",
             "decoder.blocks.0.mlp.fc2.weight", "encoder.merger.mlp.2.weight"};
         write_grads(r, names, 4);
+        st = train_step_check(step, r->g, r->io, PAN_STAGE_GLP, names, 4);
         /* FLOPs: h over z0 and the R-1 last frames, the backbone, the windows */
         int starts[GLP_SEQS + 1], toks[GLP_SEQS * GLP_ROUNDS];
         int S = pan_state_tokens(cfg);
@@ -323,8 +345,11 @@ static pan_status stage_glp_case(runner *r, train_row *row) {
         row->act_bytes = (double)pan_vit_train_bytes(cfg, (int)(B * R)) +
                          (double)pan_backbone_train_bytes(cfg, (int)B, tokens) +
                          (double)pan_decoder_train_bytes(cfg, (int)B);
-        st = time_case(r, row, glp_stage_fn, NULL, &ctx);
     }
+    if (st == PAN_OK)
+        st = train_step_time(step, r->g, r->o->warmup, r->o->reps, glp_stage_fn, &ctx,
+                             row);
+    train_step_destroy(step);
     pan_glp_stage_destroy(s);
     pan_train_batch_free(&b);
     return st;
@@ -360,7 +385,8 @@ static pan_status decoder_fn(void *p, bool forward) {
 static pan_status decoder_case(runner *r, train_row *row, const pan_train_batch *b) {
     const pan_model_config *cfg = &r->m->config;
     *row = (train_row){.name = "decoder", .what = "decoder, 8 pair windows",
-                       .samples = DECODER_BATCH, .split = true, .act_note = "per window"};
+                       .samples = DECODER_BATCH, .unit = "windows", .split = true,
+                       .act_note = "per window"};
     int K = cfg->frame.chunk_frames, B = DECODER_BATCH, n = 2 * K + 1;
     size_t F = (size_t)cfg->vae.latent_channels * (size_t)pan_latent_height(cfg) *
                (size_t)pan_latent_width(cfg);
@@ -458,7 +484,8 @@ static pan_status backbone_case(runner *r, train_row *row) {
     const pan_model_config *cfg = &r->m->config;
     *row = (train_row){.name = "backbone",
                        .what = "backbone, 4 sequences x 6 rounds",
-                       .samples = BB_SEQS, .split = true, .act_note = "per sequence"};
+                       .samples = BB_SEQS, .unit = "sequences", .split = true,
+                       .act_note = "per sequence"};
     int S = pan_state_tokens(cfg), Q = cfg->backbone.queries, d = cfg->backbone.dim;
     backbone_ctx b = {.r = r};
     int starts[BB_SEQS + 1], toks[BB_SEQS * BB_ROUNDS], n_actions = 6;
@@ -549,7 +576,8 @@ static pan_status vit_fn(void *p, bool forward) {
 static pan_status vit_case(runner *r, train_row *row) {
     const pan_model_config *cfg = &r->m->config;
     *row = (train_row){.name = "vit", .what = "ViT h, 32 latents",
-                       .samples = VIT_LATENTS, .split = true, .act_note = "per latent"};
+                       .samples = VIT_LATENTS, .unit = "latents", .split = true,
+                       .act_note = "per latent"};
     int64_t N = VIT_LATENTS, z = cfg->vae.latent_channels, h = pan_latent_height(cfg),
             w = pan_latent_width(cfg), S = pan_state_tokens(cfg), d = cfg->backbone.dim;
     bool ok = true;
@@ -615,7 +643,8 @@ static pan_status vae_fn(void *p, bool forward) {
 static pan_status vae_case(runner *r, train_row *row) {
     const pan_model_config *cfg = &r->m->config;
     *row = (train_row){.name = "vae", .what = "VAE encoder+decoder, 16 images",
-                       .samples = VAE_BATCH, .split = true, .act_note = "per image"};
+                       .samples = VAE_BATCH, .unit = "images", .split = true,
+                       .act_note = "per image"};
     int64_t N = VAE_BATCH, C = cfg->frame.channels, H = cfg->frame.height,
             W = cfg->frame.width, z = cfg->vae.latent_channels,
             h = pan_latent_height(cfg), w = pan_latent_width(cfg);
@@ -709,8 +738,7 @@ static bool case_selected(const char *list, const char *name) {
 }
 
 pan_status train_bench_run(const train_bench_options *o, pan_compute *c,
-                           const pan_model *m, train_io *io, train_row *rows,
-                           int *n) {
+                           pan_model *m, train_io *io, train_row *rows, int *n) {
     pan_grads *g = NULL;
     pan_train_batch dec = {0};
     runner r = {o, c, m, NULL, io};
@@ -736,8 +764,11 @@ pan_status train_bench_run(const train_bench_options *o, pan_compute *c,
         case VAE: st = vae_case(&r, row); break;
         }
         if (st != PAN_OK) break;
-        printf("  %-34s C %9.2f ms [%.2f, %.2f]", row->what, row->total.median / 1e3,
+        printf("  %-47s C %9.2f ms [%.2f, %.2f]", row->what, row->total.median / 1e3,
                row->total.p10 / 1e3, row->total.p90 / 1e3);
+        if (row->step)
+            printf("  (loss + backward %.2f, zero + clip + AdamW + EMA %.2f)",
+                   row->lossgrad.median / 1e3, row->optim.median / 1e3);
         if (row->split)
             printf("  (forward %.2f, backward %.2f)", row->fwd.median / 1e3,
                    row->bwd.median / 1e3);

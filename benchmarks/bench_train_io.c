@@ -10,6 +10,7 @@
  *         | {"kind": "number", "name": N, "value": V}
  *         | {"kind": "actions", "name": N, "value": [[byte, ..], ..]}
  *         | {"kind": "flags", "name": N, "value": [0|1, ..]}
+ *         | {"kind": "strings", "name": N, "value": ["..", ..]}
  * (benchmarks/train_torch.py's load_inputs reads it.) */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -137,6 +138,21 @@ void train_io_flags(train_io *io, const char *key, const bool *flags, int n) {
     entry(io, "flags", key);
     put(io, ", \"value\": [");
     for (int i = 0; i < n; i++) put(io, "%s%d", i ? ", " : "", flags[i] ? 1 : 0);
+    put(io, "]}");
+}
+
+void train_io_strings(train_io *io, const char *key, const char *const *s, int n) {
+    if (!io) return;
+    entry(io, "strings", key);
+    put(io, ", \"value\": [");
+    for (int i = 0; i < n; i++) {
+        put(io, "%s\"", i ? ", " : "");
+        for (const char *c = s[i]; *c; c++) {
+            if (*c < 0x20 || *c > 0x7e) io->failed = true; /* printable ASCII only */
+            else put(io, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+        }
+        put(io, "\"");
+    }
     put(io, "]}");
 }
 

@@ -3,10 +3,11 @@
 
 Loads the checkpoint pan-bench-train saved (its weights, adaLN-zero tensors
 made small and random) into the twin (tests/reference/model_twin.py) in
-float32 and times, with torch.set_num_threads(--threads), forward +
-loss.backward() of the same cases on the same inputs, which pan-bench-train
-wrote to --inputs DIR (inputs.json + inputs.bin: raw little-endian f32; the
-format is benchmarks/bench_train_io.c's):
+float32 and times, with torch.set_num_threads(--threads), the same cases on
+the same inputs, which pan-bench-train wrote to --inputs DIR (inputs.json +
+inputs.bin: raw little-endian f32; the format is
+benchmarks/bench_train_io.c's): for a stage one whole optimizer step, for
+a part forward + loss.backward():
 
   stage_vae      train_twin.vae_loss on the 16 images and eps
   stage_decoder  docs/training.md stage decoder on the 8 pair windows:
@@ -22,6 +23,20 @@ format is benchmarks/bench_train_io.c's):
   vit            h over 32 latents, loss = sum(tokens * dout)
   vae            VAE encoder on the images + decoder on the latents,
                  loss = sum(moments * dmoments) + sum(recon * drecon)
+
+A stage's optimizer step is pan-train's (C: pan_trainer_step) in PyTorch's
+idioms (Stepper): optimizer.zero_grad(set_to_none=True), the loss,
+loss.backward(), torch.nn.utils.clip_grad_norm_(the stage's parameters,
+clip; foreach=True where it has the argument, torch >= 2), AdamW
+(torch.optim.AdamW over the parameters whose names start with C's
+train_prefixes, two param groups: weight decay on tensors of >= 2 dims,
+none on the rest; fused=True where the CPU has it (torch >= 2.4), else
+the per-tensor loop, foreach=False, which beat foreach=True on the CPU:
+make_adamw), then the EMA of every parameter of the model (as C's, over
+the whole parameter block) with torch._foreach_lerp_ (torch >= 2) or
+torch._foreach_mul_ + torch._foreach_add_ (1.13). lr, betas, eps, weight
+decay, clip and EMA decay are C's (numbers of the case). An `optimizer`
+line says which idioms ran.
 
 Batched as a fair implementation would run them: the twin's decoder_loss
 and glp_loss loop over items (the twin's Decoder takes one noise level per
@@ -39,13 +54,22 @@ backward), as a 2.x implementation would.
 Check (before timing, untimed, through the compiled code with --compile):
 every case's loss against C's (stages; relative error <= LOSS_REL), or its
 outputs against C's (parts), and a few gradients (relative L2 error <=
-GRAD_REL); a failure prints `fail case=check ...` and ends the run (its
-figures would not be the model's). Per case a `checkcase` line says what
-was compared.
+GRAD_REL), all before any optimizer step; for a stage then that run's
+optimizer step: the gradient norm before clipping against C's (<=
+GRAD_REL) and the checked parameters after the step against C's after
+its step (relative L2 error <= STEP_REL); the stage's weights are put back
+afterwards (and after its timing). A failure prints `fail case=check ...`
+and ends the run (its figures would not be the model's). Per case a
+`checkcase` line says what was compared (no_grad=N: trained parameters
+that got no gradient, which torch's AdamW skips and C's steps with a zero
+gradient).
 
 Timing: min(--reps, PEER_REPS) timed reps after --warmup (a --compile
-peer at least 1); before each rep the gradients are set to None
-(untimed); forward (the loss) and loss.backward() are timed apart.
+peer at least 1). A part: before each rep the gradients are set to None
+(untimed); forward (the loss) and loss.backward() are timed apart. A
+stage: the whole step is timed (median_us), forward and backward apart
+as for a part, lossgrad_us = forward + backward, optim_us = zero_grad +
+clipping + AdamW + EMA.
 --compile wraps each case's loss function in torch.compile (inductor;
 torch_peer.Compiler, checked against eager on the first call); the
 backward then runs AOTAutograd's compiled backward graph. Compilation
@@ -55,12 +79,15 @@ during its timed reps fails.
 Usage:
   train_torch.py --inputs DIR --checkpoint FILE [--threads 2] [--reps 10]
                  [--warmup 2] [--cases LIST] [--compile]
-Prints a peer line (torch_peer.py), `checkcase name=.. ...` lines, one
-`check train_vs_c=ok ...` line, then per case:
-  case name=N median_us=M p10_us=A p90_us=B fwd_us=F bwd_us=G reps=R warmup_ms=W
+Prints a peer line (torch_peer.py), an `optimizer ...` line (with a stage
+case), `checkcase name=.. ...` lines, one `check train_vs_c=ok ...` line,
+then per case:
+  case name=N median_us=M p10_us=A p90_us=B fwd_us=F bwd_us=G
+       [lossgrad_us=L optim_us=O] reps=R warmup_ms=W      (one line)
 Exit 0 ok, 1 on any failure, 2 without torch.
 """
 import argparse
+import inspect
 import json
 import math
 import os
@@ -84,6 +111,7 @@ import train_twin  # noqa: E402
 
 LOSS_REL = 1e-5   # f32 against C's f32 in another order: observed <= 2e-6 (default config)
 GRAD_REL = 1e-4   # observed <= 3.4e-6
+STEP_REL = 1e-5   # parameters after one AdamW step: observed <= 6.6e-7 (default config)
 PEER_REPS = 5
 CASES = ("stage_vae", "stage_decoder", "stage_glp", "decoder", "backbone", "vit", "vae")
 SDPA = hasattr(F, "scaled_dot_product_attention")
@@ -103,7 +131,8 @@ def load_inputs(directory):
     data = numpy.fromfile(os.path.join(directory, meta["bin"]), dtype="<f4")
     cases = {}
     for name, entries in meta["cases"].items():
-        case = {"tensors": {}, "grads": {}, "numbers": {}, "actions": {}, "flags": {}}
+        case = {"tensors": {}, "grads": {}, "numbers": {}, "actions": {}, "flags": {},
+                "strings": {}}
         for e in entries:
             kind = e["kind"]
             if kind in ("tensor", "grad"):
@@ -121,6 +150,8 @@ def load_inputs(directory):
                 case["actions"][e["name"]] = [bytes(a) for a in e["value"]]
             elif kind == "flags":
                 case["flags"][e["name"]] = [bool(v) for v in e["value"]]
+            elif kind == "strings":
+                case["strings"][e["name"]] = [str(v) for v in e["value"]]
         cases[name] = case
     return cases
 
@@ -406,6 +437,107 @@ def case_vae(pm, inp):
                   "dlatent": lambda: latent.grad}, [latent]
 
 
+# ---- the optimizer step of a stage ---------------------------------------------
+
+def make_adamw(groups, lr, betas, eps):
+    """(torch.optim.AdamW, "fused"|"for-loop"): the fastest implementation
+    this torch has on the CPU. Fused where it exists (torch >= 2.4), else
+    the per-tensor loop: on the CPU foreach=True was 2.7x slower (stage
+    glp's 11.5M parameters, 2 threads: 1.13 179 ms foreach against 64 ms
+    for-loop; 2.15 137 ms foreach, 50 ms for-loop, 15 ms fused)."""
+    try:
+        return (torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps, fused=True),
+                "fused")
+    except (TypeError, RuntimeError, ValueError):
+        pass  # no fused AdamW (on the CPU) in this torch
+    return (torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps, foreach=False),
+            "for-loop")
+
+
+class Stepper:
+    """pan-train's optimizer step (C: pan_trainer_step) around a stage's
+    loss: zero, (the caller's loss + backward), clip, AdamW on the trained
+    parameters, EMA of every parameter. Keeps a copy of the trained
+    parameters for restore()."""
+
+    def __init__(self, pm, inp):
+        n = inp["numbers"]
+        prefixes = tuple(inp["strings"]["train_prefixes"])
+        named = list(pm.named_parameters())
+        self.trained = [(k, p) for k, p in named if k.startswith(prefixes)]
+        self.params = [p for _, p in self.trained]
+        groups = [{"params": [p for p in self.params if p.dim() >= 2],
+                   "weight_decay": n["weight_decay"]},
+                  {"params": [p for p in self.params if p.dim() < 2],
+                   "weight_decay": 0.0}]
+        self.opt, self.adamw = make_adamw(groups, n["lr"], (n["beta1"], n["beta2"]),
+                                          n["eps"])
+        self.clip = n["clip"]
+        self.clip_kw = ({"foreach": True} if "foreach" in inspect.signature(
+            torch.nn.utils.clip_grad_norm_).parameters else {})
+        self.decay = n["ema"]
+        self.live = [p.detach() for _, p in named]
+        self.ema = [t.clone() for t in self.live]
+        self.lerp = hasattr(torch, "_foreach_lerp_")
+        self.saved = [p.detach().clone() for p in self.params]
+
+    def describe(self):
+        return ("optimizer adamw=%s clip=%s ema=%s zero=set_to_none"
+                % (self.adamw, "foreach" if self.clip_kw else "default",
+                   "foreach_lerp" if self.lerp else "foreach_mul_add"))
+
+    def zero(self):
+        self.opt.zero_grad(set_to_none=True)
+
+    def update(self):
+        """Clip, AdamW, EMA; the gradient norm before clipping (a tensor)."""
+        norm = torch.nn.utils.clip_grad_norm_(self.params, self.clip, **self.clip_kw)
+        self.opt.step()
+        with torch.no_grad():
+            if self.lerp:
+                torch._foreach_lerp_(self.ema, self.live, 1.0 - self.decay)
+            else:
+                torch._foreach_mul_(self.ema, self.decay)
+                torch._foreach_add_(self.ema, self.live, alpha=1.0 - self.decay)
+        return norm
+
+    def restore(self):
+        with torch.no_grad():
+            for p, saved in zip(self.params, self.saved):
+                p.copy_(saved)
+
+
+def check_step(name, stepper, inp):
+    """The check run's optimizer step against C's: the gradient norm before
+    clipping and the parameters after the step; restores the weights.
+    Returns (parts of the checkcase line, the worst relative error)."""
+    no_grad = sum(1 for p in stepper.params if p.grad is None)
+    norm = float(stepper.update())
+    want = inp["numbers"]["grad_norm"]
+    err = abs(norm - want) / max(abs(want), 1e-30)
+    parts, worst = ["grad_norm=%.2g" % err], 0.0
+    if not err <= GRAD_REL:
+        raise CheckFailed("%s: gradient norm %.9g, C's %.9g: relative error %.3g > %g"
+                          % (name, norm, want, err, GRAD_REL))
+    params = dict(stepper.trained)
+    for key, ref in inp["tensors"].items():
+        if not key.startswith("adamw."):
+            continue
+        pname = key[len("adamw."):]
+        if pname not in params:
+            raise CheckFailed("%s: C stepped %s, which this stage does not train here"
+                              % (name, pname))
+        err = rel(params[pname], ref)
+        parts.append("%s=%.2g" % (key, err))
+        worst = max(worst, err)
+        if not err <= STEP_REL:
+            raise CheckFailed("%s: %s after one AdamW step differs from C's by %.3g "
+                              "relative (L2; bound %g)" % (name, pname, err, STEP_REL))
+    parts.append("no_grad=%d" % no_grad)
+    stepper.restore()
+    return parts, worst
+
+
 # ---- check and timing -------------------------------------------------------------
 
 def rel(got, want):
@@ -422,21 +554,22 @@ def zero_grads(pm, extra):
         t.grad = None
 
 
-def check_case(name, pm, fn, probes, inp):
+def check_case(name, pm, fn, probes, inp, stepper=None):
     """The check run (untimed): loss or outputs and a few gradients against
-    C's; raises CheckFailed."""
+    C's, then a stage's optimizer step (check_step); raises CheckFailed.
+    Returns the worst (loss or output, gradient, parameter) errors."""
     params = dict(pm.named_parameters())
     loss = fn()
     loss.backward()
     parts, worst_loss, worst_grad = [], 0.0, 0.0
     want = inp["numbers"].get("loss")
     if want is not None:
-        err = abs(float(loss) - want) / max(abs(want), 1e-30)
+        err = abs(float(loss.detach()) - want) / max(abs(want), 1e-30)
         parts.append("loss_rel=%.2g" % err)
         worst_loss = err
         if not err <= LOSS_REL:
             raise CheckFailed("%s: loss %.9g, C's %.9g: relative error %.3g > %g"
-                              % (name, float(loss), want, err, LOSS_REL))
+                              % (name, float(loss.detach()), want, err, LOSS_REL))
     for key, ref in inp["grads"].items():
         got = probes[key]() if key in probes else params[key].grad
         if got is None:
@@ -453,8 +586,12 @@ def check_case(name, pm, fn, probes, inp):
         if not err <= bound:
             raise CheckFailed("%s: %s differs from C's by %.3g relative (L2; bound %g)"
                               % (name, key, err, bound))
+    worst_step = 0.0
+    if stepper is not None:
+        more, worst_step = check_step(name, stepper, inp)
+        parts += more
     print("checkcase name=%s %s" % (name, " ".join(parts)), flush=True)
-    return worst_loss, worst_grad
+    return worst_loss, worst_grad, worst_step
 
 
 def quantile(values, q):
@@ -465,35 +602,51 @@ def quantile(values, q):
     return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
-def time_case(name, pm, fn, extra, compiler, reps, warmup, check_ms):
-    """The timed reps; warmup_ms = the check run's ms + the warm-up reps'."""
+def time_case(name, pm, fn, extra, compiler, reps, warmup, check_ms, stepper=None):
+    """The timed reps (with a stepper: whole optimizer steps; the weights
+    put back afterwards); warmup_ms = the check run's ms + the warm-up
+    reps'."""
     if compiler.enabled:
         warmup = max(warmup, 1)
-    fwd, bwd, total = [], [], []
+    fwd, bwd, total, optim = [], [], [], []
     warm_ms, frames, start = None, None, time.perf_counter()
     for rep in range(warmup + reps):
         if rep == warmup:
             warm_ms = check_ms + (time.perf_counter() - start) * 1e3
             frames = compiler.frames()
-        zero_grads(pm, extra)
+        if stepper is None:
+            zero_grads(pm, extra)
         t0 = time.perf_counter()
-        loss = fn()
+        if stepper is not None:
+            stepper.zero()
         t1 = time.perf_counter()
-        loss.backward()
+        loss = fn()
         t2 = time.perf_counter()
-        if not math.isfinite(float(loss)):
+        loss.backward()
+        t3 = time.perf_counter()
+        if stepper is not None:
+            stepper.update()
+        t4 = time.perf_counter()
+        if not math.isfinite(float(loss.detach())):
             raise RuntimeError("%s: non-finite loss" % name)
         if rep >= warmup:
-            fwd.append((t1 - t0) * 1e6)
-            bwd.append((t2 - t1) * 1e6)
-            total.append((t2 - t0) * 1e6)
+            fwd.append((t2 - t1) * 1e6)
+            bwd.append((t3 - t2) * 1e6)
+            optim.append((t1 - t0 + t4 - t3) * 1e6)
+            total.append((t4 - t0) * 1e6)
+    if stepper is not None:
+        stepper.restore()
     if compiler.frames() != frames:
         raise RuntimeError("torch.compile compiled during the timed reps (%d frames)"
                            % (compiler.frames() - frames))
+    step = ""
+    if stepper is not None:
+        step = " lossgrad_us=%.1f optim_us=%.1f" % (
+            quantile([f + b for f, b in zip(fwd, bwd)], 0.5), quantile(optim, 0.5))
     return ("case name=%s median_us=%.1f p10_us=%.1f p90_us=%.1f fwd_us=%.1f "
-            "bwd_us=%.1f reps=%d warmup_ms=%.1f"
+            "bwd_us=%.1f%s reps=%d warmup_ms=%.1f"
             % (name, quantile(total, 0.5), quantile(total, 0.1), quantile(total, 0.9),
-               quantile(fwd, 0.5), quantile(bwd, 0.5), len(total), warm_ms))
+               quantile(fwd, 0.5), quantile(bwd, 0.5), step, len(total), warm_ms))
 
 
 BUILDERS = {"stage_vae": case_stage_vae, "stage_decoder": case_stage_decoder,
@@ -536,29 +689,35 @@ def main(argv):
         return 1
     pm.train()
     reps = min(args.reps, PEER_REPS)
-    prepared, worst = [], [0.0, 0.0]
+    prepared, worst, described = [], [0.0, 0.0, 0.0], False
     for name in cases:
         if name not in inputs:
             continue
         start = time.perf_counter()
         try:
             fn, probes, extra = BUILDERS[name](pm, inputs[name])
+            stepper = Stepper(pm, inputs[name]) if name.startswith("stage_") else None
+            if stepper is not None and not described:
+                print(stepper.describe(), flush=True)
+                described = True
             fn = compiler.wrap(fn, name) if compiler.enabled else fn
             zero_grads(pm, extra)
-            wl, wg = check_case(name, pm, fn, probes, inputs[name])
-            worst = [max(worst[0], wl), max(worst[1], wg)]
-            prepared.append((name, fn, extra, (time.perf_counter() - start) * 1e3))
+            errs = check_case(name, pm, fn, probes, inputs[name], stepper)
+            worst = [max(w, e) for w, e in zip(worst, errs)]
+            prepared.append((name, fn, extra, stepper,
+                             (time.perf_counter() - start) * 1e3))
         except Exception as error:  # noqa: BLE001  (a compile failure too)
             torch_peer.fail_line("check", error)
             return 1
     print("check train_vs_c=ok cases=%d worst_loss_rel=%.2g worst_grad_rel=%.2g "
-          "bounds=%g,%g" % (len(prepared), worst[0], worst[1], LOSS_REL, GRAD_REL),
+          "worst_step_rel=%.2g bounds=%g,%g,%g" % (len(prepared), worst[0], worst[1],
+                                                   worst[2], LOSS_REL, GRAD_REL, STEP_REL),
           flush=True)
     failed = False
-    for name, fn, extra, check_ms in prepared:
+    for name, fn, extra, stepper, check_ms in prepared:
         try:
-            print(time_case(name, pm, fn, extra, compiler, reps, args.warmup, check_ms),
-                  flush=True)
+            print(time_case(name, pm, fn, extra, compiler, reps, args.warmup, check_ms,
+                            stepper), flush=True)
         except Exception as error:  # noqa: BLE001  (reported, the rest runs)
             torch_peer.fail_line(name, error)
             failed = True

@@ -3,12 +3,16 @@ checks, with Debian's torch on a tiny config (~30 s):
 
 - pan-bench-train --quick --peer debian=/usr/bin/python3 --keep-inputs DIR:
   exit 0; the peer's check line (train_vs_c=ok, all 7 cases, its worst
-  errors within the bounds) and one checkcase line per case; every case
-  has a debian figure, its ratio row and a fastest row in the CSV.
+  errors within the bounds, the optimizer step's too) and one checkcase
+  line per case (a stage's with its gradient norm and parameters after
+  one AdamW step); the peer's optimizer line; every case has a debian
+  figure, its ratio row and a fastest row in the CSV, and samples/s; a
+  stage also its step's loss + backward and optimizer ms.
 - train_torch.py run by hand on the kept inputs with C's loss of stage vae
-  moved by 1%, and with one of C's gradients replaced by another tensor:
-  each time `fail case=check` naming the case and the quantity, exit 1
-  (the peer's figures would be void).
+  moved by 1%, with one of C's gradients replaced by another tensor, with
+  C's gradient norm moved by 1% and with a parameter after C's AdamW step
+  replaced by its gradient: each time `fail case=check` naming the case
+  and the quantity, exit 1 (the peer's figures would be void).
 - a stand-in peer whose check fails: pan-bench-train prints it FAILED,
   figures void, and writes no figure rows for it.
 
@@ -73,10 +77,15 @@ class DebianPeer(unittest.TestCase):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
         out = self.result.stdout
         self.assertRegex(out, r"checks: train_vs_c=ok cases=7 worst_loss_rel=\S+ "
-                              r"worst_grad_rel=\S+")
+                              r"worst_grad_rel=\S+ worst_step_rel=\S+")
         for name in ("stage_vae", "stage_decoder", "stage_glp", "decoder", "backbone",
                      "vit", "vae"):
             self.assertIn("debian: name=%s " % name, out)
+        for name in ("stage_vae", "stage_decoder", "stage_glp"):
+            line = next(l for l in out.splitlines() if "debian: name=%s " % name in l)
+            self.assertRegex(line, r"grad_norm=\S+ adamw\.\S+=\S+ .*no_grad=0")
+        self.assertRegex(out, r"debian: optimizer adamw=for-loop clip=default "
+                              r"ema=foreach_mul_add zero=set_to_none")
 
     def test_rows(self):
         by = {}
@@ -92,6 +101,13 @@ class DebianPeer(unittest.TestCase):
                                                               "(met|missed)")
             self.assertNotIn("bad", rows)  # its check failed: no figures
             self.assertIn("debian", by[(case, "backward_ms")])
+            self.assertGreater(float(by[(case, "samples_per_s")]["debian"]["peer_value"]),
+                               0.0)
+        for case in base.STAGES:
+            for metric in ("loss_backward_ms", "optimizer_ms"):
+                row = by[(case, metric)]["debian"]
+                self.assertGreater(float(row["peer_value"]), 0.0, (case, metric))
+                self.assertGreater(float(row["value"]), 0.0, (case, metric))
         peers = {r["peer"]: r for r in self.rows if r["case"] == "peer"}
         self.assertEqual(peers["debian"]["value"], "1")
         self.assertEqual(peers["bad"]["value"], "0")
@@ -123,6 +139,35 @@ class DebianPeer(unittest.TestCase):
         self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
         self.assertRegex(run.stdout, r"fail case=check error=CheckFailed: stage_vae: "
                                      r"loss .* relative error")
+
+    def test_wrong_grad_norm_fails(self):
+        def edit(meta):
+            for e in meta["cases"]["stage_vae"]:
+                if e["name"] == "grad_norm":
+                    e["value"] *= 1.01
+        run = torch_script(self.edited("wrong-norm", edit),
+                           os.path.join(self.inputs, "model.safetensors"),
+                           "--cases", "stage_vae")
+        self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+        self.assertRegex(run.stdout, r"fail case=check error=CheckFailed: stage_vae: "
+                                     r"gradient norm .* relative error")
+
+    def test_wrong_step_fails(self):
+        name = "vae.encoder.conv_in.weight"
+
+        def edit(meta):
+            entries = meta["cases"]["stage_vae"]
+            # C's parameter after its AdamW step read from its gradient's offset
+            after = next(e for e in entries if e["name"] == "adamw." + name)
+            grad = next(e for e in entries if e["kind"] == "grad" and e["name"] == name)
+            after["offset"] = grad["offset"]
+        run = torch_script(self.edited("wrong-step", edit),
+                           os.path.join(self.inputs, "model.safetensors"),
+                           "--cases", "stage_vae")
+        self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+        self.assertRegex(run.stdout, r"fail case=check error=CheckFailed: stage_vae: "
+                                     r"vae.encoder.conv_in.weight after one AdamW step "
+                                     r"differs")
 
     def test_wrong_gradient_fails(self):
         def edit(meta):
