@@ -64,9 +64,9 @@ def main(argv):
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    last = log[-1]
+    last = [e for e in log if "loss" in e][-1] if any("loss" in e for e in log) else log[-1]
     fig.suptitle(f"pan-train {stage} {os.path.basename(os.path.normpath(run))}: "
-                 f"step {last['step']}, loss {last['loss']:.4g}, "
+                 f"step {last['step']}, loss {last.get('loss', float('nan')):.4g}, "
                  f"{last.get('elapsed_s', 0) / 60:.0f} min", fontsize=11)
     fig.tight_layout()
     fig.savefig(out, dpi=100)

@@ -228,6 +228,23 @@ static pan_status log_interval(pan_trainer *t, const pan_train_report *r,
     return st;
 }
 
+/* every.eval: the evaluation's line goes into the log. */
+static pan_status evaluate(pan_trainer *t, const pan_train_report *r,
+                           const run_args *a, bool tty) {
+    const pan_run_config *rc = pan_trainer_config(t);
+    char line[1024];
+    pan_status st = pan_train_eval_line(pan_trainer_compute(t), pan_trainer_dir(t),
+                                        rc->world, rc->stage != PAN_STAGE_VAE,
+                                        r->step, pan_compute_threads(pan_trainer_compute(t)),
+                                        line, sizeof line);
+    if (st != PAN_OK) return st;
+    if (!a->quiet) {
+        fprintf(stderr, "%seval %s\n", tty ? "\r\033[K" : "", line);
+        fflush(stderr);
+    }
+    return pan_trainer_log_line(t, line);
+}
+
 static pan_status train(pan_trainer *t, const run_args *a, double elapsed0) {
     const pan_run_config *rc = pan_trainer_config(t);
     bool tty = isatty(fileno(stderr));
@@ -259,6 +276,13 @@ static pan_status train(pan_trainer *t, const run_args *a, double elapsed0) {
         bool last = r.step == rc->steps;
         if (r.step % rc->log_every == 0 || last)
             st = log_interval(t, &r, &iv, elapsed0 + now_s() - t0, tty, a->quiet);
+        /* an evaluation reads the exported model and its line goes into
+         * the state written after it */
+        if (st == PAN_OK && rc->eval_every && (r.step % rc->eval_every == 0 || last) &&
+            rc->source == PAN_RUN_SOURCE_WORLD) {
+            st = pan_trainer_export(t);
+            if (st == PAN_OK) st = evaluate(t, &r, a, tty);
+        }
         if (st == PAN_OK && (r.step % rc->checkpoint_every == 0 || last))
             st = pan_trainer_checkpoint(t);
     }

@@ -23,7 +23,7 @@ static const char defaults_text[] =
     " \"optimizer\": {\"lr\": 0.0003, \"min_lr\": 0.00003, \"warmup\": 100,"
     " \"beta1\": 0.9, \"beta2\": 0.999, \"eps\": 1e-08, \"weight_decay\": 0.01,"
     " \"clip\": 1.0, \"ema\": 0.999},"
-    " \"every\": {\"log\": 10, \"checkpoint\": 100}}";
+    " \"every\": {\"log\": 10, \"checkpoint\": 100, \"eval\": 0}}";
 
 #define TRY(expr)                                                              \
     do {                                                                       \
@@ -273,6 +273,12 @@ static pan_status read_config(const char *where, const json_t *root,
     TRY(get_f32(where, root, "optimizer.ema", 0.0, 1.0, false, &c->ema));
     TRY(get_int(where, root, "every.log", 1, 1000000000, &c->log_every));
     TRY(get_int(where, root, "every.checkpoint", 1, 1000000000, &c->checkpoint_every));
+    TRY(get_int(where, root, "every.eval", 0, 1000000000, &c->eval_every));
+    if (c->eval_every % c->checkpoint_every != 0)
+        return fail(where, "every.eval",
+                    "expected 0 (no evaluations) or a multiple of every.checkpoint "
+                    "(%lld): an evaluation reads the checkpoint of its step",
+                    (long long)c->checkpoint_every);
     return PAN_OK;
 }
 

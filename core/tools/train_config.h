@@ -60,6 +60,7 @@ typedef struct pan_run_config {
     int64_t warmup;                    /* optimizer.warmup (steps) */
     float beta1, beta2, eps, weight_decay, clip, ema;
     int64_t log_every, checkpoint_every; /* every.log, every.checkpoint */
+    int64_t eval_every;                /* every.eval: 0 none */
 } pan_run_config;
 
 char *pan_run_config_default_json(void);

@@ -53,6 +53,7 @@ struct pan_trainer {
 };
 
 const pan_run_config *pan_trainer_config(const pan_trainer *t) { return &t->rc; }
+pan_compute *pan_trainer_compute(const pan_trainer *t) { return t->c; }
 int64_t pan_trainer_steps_done(const pan_trainer *t) { return t->opt->step; }
 const char *pan_trainer_dir(const pan_trainer *t) { return t->dir; }
 const char *pan_trainer_resumed_from(const pan_trainer *t) { return t->resumed_from; }
@@ -522,6 +523,12 @@ pan_status pan_trainer_checkpoint(pan_trainer *t) {
     pan_train_state_info info = {.cursor = t->cursor, .rng = t->rng,
                                  .run = t->canonical, .log = t->log ? t->log : ""};
     TRY(pan_train_state_save(path, t->m, t->opt, t->ema, &info));
+    TRY(pan_trainer_export(t));
+    prune(t->dir);
+    return PAN_OK;
+}
+
+pan_status pan_trainer_export(pan_trainer *t) {
     char steps[32], source[PAN_RUN_PATH_MAX + 32];
     snprintf(steps, sizeof steps, "%" PRId64, t->opt->step);
     if (t->rc.source == PAN_RUN_SOURCE_WORLD)
@@ -539,7 +546,5 @@ pan_status pan_trainer_checkpoint(pan_trainer *t) {
              pan_train_stage_name(t->rc.stage), steps);
     char model[PAN_RUN_PATH_MAX + 32];
     join(model, sizeof model, t->dir, "model.safetensors");
-    TRY(pan_model_save_block(t->m, t->ema, true, model, note, meta, 4));
-    prune(t->dir);
-    return PAN_OK;
+    return pan_model_save_block(t->m, t->ema, true, model, note, meta, 4);
 }

@@ -66,6 +66,8 @@ pan_status pan_trainer_resume(pan_trainer **out, pan_compute *c,
                               const char *path);
 pan_status pan_trainer_step(pan_trainer *t, pan_train_report *report);
 pan_status pan_trainer_checkpoint(pan_trainer *t);
+/* model.safetensors alone (the EMA weights now), atomically. */
+pan_status pan_trainer_export(pan_trainer *t);
 pan_status pan_trainer_log_line(pan_trainer *t, const char *line);
 /* Every action of every later micro-batch is written to `sink`, one per
  * line: "0 " or "1 " (the world's parse said held out or not understood)
@@ -76,6 +78,7 @@ void pan_trainer_destroy(pan_trainer *t);
 
 /* Accessors. */
 const pan_run_config *pan_trainer_config(const pan_trainer *t);
+pan_compute *pan_trainer_compute(const pan_trainer *t);
 int64_t pan_trainer_steps_done(const pan_trainer *t);
 const char *pan_trainer_dir(const pan_trainer *t);
 /* The state file the run was resumed from ("" for a new run). */

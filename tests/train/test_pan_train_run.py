@@ -4,8 +4,9 @@ a small pan-init checkpoint (label model):
 
 - overfitting: with data.fixed_batch each stage (vae, decoder, glp) drives
   the loss of its one batch down at least 10x within a few hundred steps;
-  the run's model.safetensors says what trained it, and `pan-train plot`
-  draws its curves;
+  the run's model.safetensors says what trained it, every.eval logs the
+  held-out reconstruction (and pan-eval --quick's rates for the decoder),
+  and `pan-train plot` draws its curves;
 - never losing work: a run SIGKILLed at random moments (checkpoints every
   step, so some kills land while a state is written) and resumed each time
   ends with a state and a model.safetensors byte-identical to an
@@ -117,9 +118,21 @@ class Overfit(unittest.TestCase):
                                      optimizer__warmup=0, optimizer__clip=0,
                                      optimizer__weight_decay=0,
                                      every__log=1, every__checkpoint=steps,
+                                     every__eval=steps if stage != "glp" else 0,
                                      **extra))
         log = log_of(run)
+        evals = [e for e in log if "eval_psnr_db" in e]
+        log = [e for e in log if "loss" in e]
         self.assertEqual([e["step"] for e in log], list(range(1, steps + 1)))
+        if stage != "glp":  # every.eval: once, at the end, after the losses
+            self.assertEqual([e["step"] for e in evals], [steps])
+            self.assertTrue(0 < evals[0]["eval_psnr_db"] < 99)
+            self.assertTrue(0 <= evals[0]["eval_objects_found"] <= 1)
+            has_fidelity = "eval_fidelity_heldout" in evals[0]
+            self.assertEqual(has_fidelity, stage == "decoder")
+            if has_fidelity:
+                self.assertTrue(os.path.isfile(os.path.join(
+                    run, f"eval-{steps:09d}", "report.json")))
         first, last = log[0]["loss"], min(e["loss"] for e in log[-10:])
         sys.stderr.write(f"overfit {stage}: loss {first:.4g} -> {last:.4g} "
                          f"({first / last:.1f}x) in {steps} steps, "

@@ -23,6 +23,7 @@ static void test_defaults_and_overlay(void) {
     CHECK(c.lr == 0.0003 && c.min_lr == 0.00003 && c.warmup == 100);
     CHECK(c.beta1 == 0.9f && c.beta2 == 0.999f && c.eps == 1e-8f);
     CHECK(c.ema == 0.999f && c.clip == 1.0f && c.log_every == 10);
+    CHECK(c.checkpoint_every == 100 && c.eval_every == 0);
     CHECK(!strcmp(c.checkpoint, "init.safetensors") && !strcmp(c.world, "tabletop"));
     CHECK(c.source == PAN_RUN_SOURCE_WORLD && !c.fixed_batch);
 
@@ -75,6 +76,8 @@ static void test_refused(void) {
         {"{\"window\": \"both\"}", NULL, "window: expected first | pair | mixed"},
         {"{\"seed\": -1}", NULL, "seed: expected an integer in 0.."},
         {"{\"every\": {\"log\": 0}}", NULL, "every.log"},
+        {"{\"every\": {\"checkpoint\": 100, \"eval\": 150}}", NULL,
+         "every.eval: expected 0 (no evaluations) or a multiple of every.checkpoint"},
         {"{\"stage\": \"vae\", \"stage\": \"glp\"}", NULL, "duplicate"},
         {"[1, 2]", NULL, "expected a JSON object"},
         {"{\"stage\": ", NULL, "invalid JSON at line 1"},
