@@ -134,8 +134,6 @@ extern const train_step_config train_step_defaults;
 typedef struct train_step train_step;
 typedef pan_status (*train_loss_fn)(void *ctx); /* loss + backward into the grads */
 
-/* The parameter-name prefixes stage `stage` trains (n of them). */
-const char *const *train_step_prefixes(pan_train_stage stage, int *n);
 pan_status train_step_create(train_step **out, pan_model *m, pan_train_stage stage);
 pan_status train_step_update(train_step *s, pan_grads *g, double *norm);
 /* The check run's step, after its loss and gradients went to `io`: writes

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "benchmarks/bench_train.h"
+#include "core/tools/train_config.h"
 #include "core/train/optim.h"
 
 struct train_step {
@@ -24,18 +25,6 @@ const train_step_config train_step_defaults = {
     .lr = 3e-4f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f,
     .clip = 1.0f, .ema = 0.999f};
 
-/* A copy of make_stage's prefixes (core/tools/train_run.c, static there). */
-const char *const *train_step_prefixes(pan_train_stage stage, int *n) {
-    static const char *const vae[] = {"vae."};
-    static const char *const decoder[] = {"decoder.", "encoder.",
-                                          "model.embed_tokens."};
-    static const char *const glp[] = {"model.", "glp.", "decoder.", "encoder."};
-    switch (stage) {
-    case PAN_STAGE_VAE: *n = 1; return vae;
-    case PAN_STAGE_DECODER: *n = 3; return decoder;
-    default: *n = 4; return glp;
-    }
-}
 
 pan_status train_step_create(train_step **out, pan_model *m, pan_train_stage stage) {
     const pan_param_table *t = &m->params;
@@ -59,7 +48,7 @@ pan_status train_step_create(train_step **out, pan_model *m, pan_train_stage sta
     pan_adamw_config oc = {.beta1 = c->beta1, .beta2 = c->beta2, .eps = c->eps,
                            .weight_decay = c->weight_decay};
     int n = 0;
-    const char *const *prefixes = train_step_prefixes(stage, &n);
+    const char *const *prefixes = pan_train_stage_prefixes(stage, &n);
     pan_status st = pan_adamw_create(&s->opt, t, &oc);
     if (st == PAN_OK) st = pan_adamw_freeze(s->opt, prefixes, n);
     if (st != PAN_OK) {
@@ -92,7 +81,7 @@ pan_status train_step_check(train_step *s, pan_grads *g, train_io *io,
                             pan_train_stage stage, const char *const *names, int n) {
     const train_step_config *c = &train_step_defaults;
     int np = 0;
-    const char *const *prefixes = train_step_prefixes(stage, &np);
+    const char *const *prefixes = pan_train_stage_prefixes(stage, &np);
     train_io_strings(io, "train_prefixes", prefixes, np);
     train_io_number(io, "lr", c->lr);
     train_io_number(io, "beta1", c->beta1);

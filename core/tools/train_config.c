@@ -48,6 +48,19 @@ const char *pan_train_stage_name(pan_train_stage stage) {
     return stage >= PAN_STAGE_VAE && stage <= PAN_STAGE_GLP ? names[stage] : "?";
 }
 
+const char *const *pan_train_stage_prefixes(pan_train_stage stage, int *n) {
+    static const char *const vae[] = {"vae."};
+    /* the decoder embeds the action text with the backbone's table */
+    static const char *const decoder[] = {"decoder.", "encoder.",
+                                          "model.embed_tokens."};
+    static const char *const glp[] = {"model.", "glp.", "decoder.", "encoder."};
+    switch (stage) {
+    case PAN_STAGE_VAE: *n = 1; return vae;
+    case PAN_STAGE_DECODER: *n = 3; return decoder;
+    default: *n = 4; return glp;
+    }
+}
+
 char *pan_run_config_default_json(void) {
     json_t *root = json_loads(defaults_text, JSON_REJECT_DUPLICATES, NULL);
     char *text = root ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(2) |

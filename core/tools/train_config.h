@@ -73,4 +73,10 @@ pan_status pan_run_config_parse(const char *json, const char *where,
 /* "vae", "decoder", "glp". */
 const char *pan_train_stage_name(pan_train_stage stage);
 
+/* The parameter-name prefixes a stage trains (pan_adamw_freeze's list),
+ * *n of them: vae: the VAE; decoder: the decoder, the encoder h and the
+ * token embeddings the decoder's action conditioning reads; glp: the
+ * backbone with its queries, h and the decoder (docs/training.md). */
+const char *const *pan_train_stage_prefixes(pan_train_stage stage, int *n);
+
 #endif

@@ -206,21 +206,13 @@ static pan_status write_text(const char *dir, const char *name, const char *text
 
 static pan_status make_stage(pan_trainer *t) {
     const pan_model_config *cfg = &t->m->config;
-    static const char *const vae[] = {"vae."};
-    /* the decoder embeds the action text with the backbone's table */
-    static const char *const decoder[] = {"decoder.", "encoder.",
-                                          "model.embed_tokens."};
-    static const char *const glp[] = {"model.", "glp.", "decoder.", "encoder."};
+    int n = 0;
+    const char *const *prefixes = pan_train_stage_prefixes(t->rc.stage, &n);
+    TRY(pan_adamw_freeze(t->opt, prefixes, n));
     switch (t->rc.stage) {
-    case PAN_STAGE_VAE:
-        TRY(pan_adamw_freeze(t->opt, vae, 1));
-        return pan_vae_stage_create(&t->vae, cfg, t->rc.batch);
-    case PAN_STAGE_DECODER:
-        TRY(pan_adamw_freeze(t->opt, decoder, 3));
-        return pan_decoder_stage_create(&t->decoder, cfg, t->rc.batch);
-    default:
-        TRY(pan_adamw_freeze(t->opt, glp, 4));
-        return pan_glp_stage_create(&t->glp, cfg, t->rc.batch, t->rc.rounds);
+    case PAN_STAGE_VAE: return pan_vae_stage_create(&t->vae, cfg, t->rc.batch);
+    case PAN_STAGE_DECODER: return pan_decoder_stage_create(&t->decoder, cfg, t->rc.batch);
+    default: return pan_glp_stage_create(&t->glp, cfg, t->rc.batch, t->rc.rounds);
     }
 }
 

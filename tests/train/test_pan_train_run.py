@@ -159,7 +159,7 @@ class Overfit(unittest.TestCase):
         self.overfit("glp", 300, 3e-3, rounds=2)
 
 
-RESUME_ARGS = dict(stage="glp", steps=24, batch=2, rounds=3, seed=11,
+RESUME_ARGS = dict(stage="glp", steps=40, batch=2, rounds=3, seed=11,
                    every__checkpoint=1, every__log=2, optimizer__warmup=3)
 
 
@@ -194,7 +194,7 @@ class Resume(unittest.TestCase):
         run = os.path.join(TMP, "resume-kill")
         rng = random.Random(20261208)
         kills, started = 0, False
-        window = max(0.2, self.seconds / 5)
+        window = max(0.1, self.seconds / 10)
         for attempt in range(200):
             args = ["--resume", run] if started else ["--out", run] + sets(**RESUME_ARGS)
             p = subprocess.Popen([PAN_TRAIN, "run", *THREADS, "--quiet", *args],
