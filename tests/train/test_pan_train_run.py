@@ -19,8 +19,9 @@ a small pan-init checkpoint (label model):
   directory changes; so are an --out that already holds a run and bad
   configurations (exit 2, naming the key).
 
-- pan-data episode directories: each stage trains on one; clips honour
-  the held-out split; a directory of held-out episodes, episodes of
+- pan-data episode directories: each stage trains on one, and on a
+  user's recording converted by scripts/episodes-from-recording.py; clips
+  honour the held-out split; a directory of held-out episodes, episodes of
   another frame size and a damaged episode file are refused by name.
 
 Usage: test_pan_train_run.py PAN_INIT PAN_TRAIN PAN_DATA
@@ -299,6 +300,39 @@ class Episodes(unittest.TestCase):
                 self.assertEqual(len(lines) > 0, stage != "vae")
                 self.assertTrue(all(e["loss"] > 0 for e in log_of(run)))
             self.assertEqual(runs[0], runs[1], f"{stage}: not deterministic")
+
+    def test_own_recording(self):
+        """A user's recording (.npz: frames + action texts) converted with
+        scripts/episodes-from-recording.py trains each stage."""
+        import numpy
+        rec = os.path.join(TMP, "recording")
+        os.makedirs(rec, exist_ok=True)
+        rng = numpy.random.default_rng(4)
+        for i in range(3):
+            T, K = 5, 2
+            frames = rng.integers(0, 256, (T * K + 1, 32, 32, 3), dtype=numpy.uint8)
+            actions = numpy.array([f"robot arm moves {['left', 'up'][t % 2]} {t}"
+                                   for t in range(T)])
+            numpy.savez(os.path.join(rec, f"ep{i}.npz"), frames=frames, actions=actions)
+        out = os.path.join(TMP, "recording-pan")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                              "scripts", "episodes-from-recording.py")
+        subprocess.run([sys.executable, script, rec, "--world", "myrobot",
+                        "--frames-per-step", "2", "--out", out, "--quiet"], check=True)
+        for stage in ("vae", "decoder", "glp"):
+            run = os.path.join(TMP, f"recording-{stage}")
+            dump = os.path.join(TMP, f"recording-{stage}.txt")
+            train(["--out", run, "--dump-actions", dump] +
+                  sets(stage=stage, steps=3, batch=2, rounds=2,
+                       data__source="episodes", data__dir=out, every__checkpoint=3))
+            with open(dump) as f:
+                lines = f.read().splitlines()
+            self.assertTrue(all(x.startswith("0 robot arm moves ") for x in lines))
+            # steps x batch clips of 0 (vae), 1 or 2 (decoder: first or pair
+            # windows) or `rounds` (glp) actions
+            want = {"vae": (0, 0), "decoder": (6, 12), "glp": (12, 12)}[stage]
+            self.assertTrue(want[0] <= len(lines) <= want[1], (stage, len(lines)))
+            self.assertEqual([e["step"] for e in log_of(run)], [3])
 
     def test_refused(self):
         held = episodes("episodes-held", "--episodes", "3", "--split", "heldout")
