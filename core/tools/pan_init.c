@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/model/model.h"
+#include "core/tools/text_file.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
@@ -43,36 +44,6 @@ static int usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
-/* The whole file, NUL-terminated; NULL with a message on stderr. */
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "pan-init: cannot open config %s: %s\n", path,
-                strerror(errno));
-        return NULL;
-    }
-    size_t size = 0, cap = 4096;
-    char *text = malloc(cap);
-    while (text) {
-        size_t n = fread(text + size, 1, cap - size - 1, f);
-        size += n;
-        if (n == 0) break;
-        if (size + 1 == cap) {
-            char *grown = realloc(text, cap *= 2);
-            if (!grown) free(text);
-            text = grown;
-        }
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!text || failed) {
-        fprintf(stderr, "pan-init: cannot read config %s\n", path);
-        free(text);
-        return NULL;
-    }
-    text[size] = '\0';
-    return text;
-}
 
 /* Applies "a.b.c=VALUE" to the JSON object `root`. */
 static int apply_set(json_t *root, const char *assignment) {
@@ -114,7 +85,8 @@ static int build_config(const char *config_path, char **sets, int nsets,
                         pan_model_config *cfg) {
     char *text = NULL;
     if (config_path) {
-        text = read_text(config_path);
+        text = pan_text_file_read(config_path);
+        if (!text) fprintf(stderr, "pan-init: config file: %s\n", pan_error_message());
     } else {
         pan_model_config_default(cfg);
         text = pan_model_config_to_json(cfg);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/tools/pan_train_commands.h"
+#include "core/tools/text_file.h"
 #include "core/tools/train_run.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -138,34 +139,6 @@ static int parse_args(int argc, char **argv, run_args *a) {
     return EXIT_OK;
 }
 
-static char *read_text(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        pan_error_set(PAN_ERR_NOT_FOUND, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t size = 0, cap = 4096;
-    char *text = malloc(cap);
-    while (text) {
-        size_t n = fread(text + size, 1, cap - size - 1, f);
-        size += n;
-        if (n == 0) break;
-        if (size + 1 == cap) {
-            char *grown = realloc(text, cap *= 2);
-            if (!grown) free(text);
-            text = grown;
-        }
-    }
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (!text || failed) {
-        free(text);
-        pan_error_set(PAN_ERR_IO, "cannot read %s", path);
-        return NULL;
-    }
-    text[size] = '\0';
-    return text;
-}
 
 static double now_s(void) {
     struct timespec ts;
@@ -309,7 +282,7 @@ int pan_train_run_command(int argc, char **argv) {
     char *canonical = NULL, *file = NULL;
     pan_status st = PAN_OK;
     if (!a.resume) {
-        if (a.config && !(file = read_text(a.config))) st = PAN_ERR_NOT_FOUND;
+        if (a.config && !(file = pan_text_file_read(a.config))) st = PAN_ERR_NOT_FOUND;
         if (st == PAN_OK)
             st = pan_run_config_build(file, a.config ? a.config : "run configuration",
                                       a.sets, a.nsets, &config, &canonical);

@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
     CHECK(run((const char *[]){"--out", missing, NULL}) == 1 &&
           output_has("none/x.safetensors"));
     CHECK(run((const char *[]){"--config", missing, "--out", out, NULL}) == 1 &&
-          output_has("cannot open config"));
+          output_has("config file: cannot open"));
     CHECK(ckpt_write_file(cfg_path, "{\"format\": 1}", 13) == 0);
     CHECK(run((const char *[]){"--config", cfg_path, "--out", out, NULL}) == 1 &&
           output_has("config.json: config format: expected \"pan-glp\""));
