@@ -202,9 +202,9 @@ void pan_server_destroy(pan_server *srv) {
 static void reply_now(pan_server *srv, zmq_msg_t *route, int n_route,
                       pan_proto_reply *rep, pan_proto_op op, bool error,
                       double t0) {
+    pan_stats_record(&srv->stats, op, error, pan_server_now() - t0);
     if (pan_server_send(srv->router, route, n_route, rep, ZMQ_DONTWAIT) != 0)
         pan_stats_dropped(&srv->stats);
-    pan_stats_record(&srv->stats, op, error, pan_server_now() - t0);
 }
 
 static void reply_error_now(pan_server *srv, zmq_msg_t *route, int n_route,

@@ -32,13 +32,15 @@ static void run_job(pan_server *srv, void *push, pan_job *job) {
         error = pan_server_dispatch(srv, &req, job->session, &rep);
     }
     pan_proto_request_free(&req);
+    /* Counted before the reply leaves: a client that has its reply and asks
+     * STATS next (on any lane) sees this request counted. */
+    pan_stats_record(&srv->stats, job->op, error,
+                     pan_server_now() - job->t_arrival);
     /* Blocking send to our inproc PUSH (no high-water mark): the I/O thread
      * forwards it with ZMQ_DONTWAIT. */
     if (pan_server_send(push, job->frames, job->n_route, &rep, 0) != 0)
         pan_stats_dropped(&srv->stats);
     pan_proto_reply_free(&rep);
-    pan_stats_record(&srv->stats, job->op, error,
-                     pan_server_now() - job->t_arrival);
 }
 
 /* Releases a finished job: frees its session for the next job. */
