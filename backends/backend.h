@@ -22,6 +22,10 @@
  *   Different instances may run concurrently.
  * - Determinism: for the same inputs, backend and thread count, an entry
  *   point produces bit-identical outputs.
+ * - Reduced precision is opt-in, per backend instance: `bf16_matmul` (set
+ *   by core/compute.c from pan_compute_options before the first op) lets
+ *   the onednn backend round matmul inputs to bf16 (f32 accumulation and
+ *   output; docs/backends.md). Every other backend ignores it.
  *
  * Layout conventions (shapes in elements, row-major):
  *   images  (N, C, H, W)         tokens  (B, T, C)
@@ -356,6 +360,8 @@ struct pan_backend {
     const pan_backend_vtable *vtable;
     pan_threadpool *pool; /* shared, not owned; may be NULL (serial) */
     int n_threads;        /* threads the backend's library may use */
+    bool bf16_matmul;     /* opt-in bf16 matmul inputs (onednn only;
+                             false after creation, read at every matmul) */
     void *impl;           /* backend-private state */
 };
 

@@ -13,6 +13,7 @@
 struct pan_compute {
     char backend_name[16];
     bool strict;
+    bool bf16_matmul;
     int n_threads;
     pan_threadpool *pool;
     pan_backend *ref;                 /* always present: the fallback */
@@ -29,6 +30,7 @@ static pan_status add_backend(pan_compute *c, const char *name) {
     }
     pan_status status = pan_backend_create(&be, name, c->pool, c->n_threads);
     if (status != PAN_OK) return status;
+    be->bf16_matmul = c->bf16_matmul;
     c->chosen[c->n_chosen++] = be;
     return PAN_OK;
 }
@@ -52,12 +54,32 @@ pan_status pan_compute_create(pan_compute **out,
                              "compute: n_threads must be 1..%d, got %d",
                              PAN_THREADPOOL_MAX_THREADS, n_threads);
 
+    int bf16 = opts.bf16_matmul;
+    if (bf16 < -1 || bf16 > 1)
+        return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                             "compute: bf16_matmul must be -1 (off), 0 "
+                             "(PAN_BF16_MATMUL) or 1 (on), got %d",
+                             bf16);
+    if (bf16 == 0) {
+        const char *env = getenv("PAN_BF16_MATMUL");
+        if (!env || !*env || strcmp(env, "0") == 0)
+            bf16 = -1;
+        else if (strcmp(env, "1") == 0)
+            bf16 = 1;
+        else
+            return pan_error_set(PAN_ERR_INVALID_ARGUMENT,
+                                 "compute: PAN_BF16_MATMUL must be 0 or 1, "
+                                 "got '%s'",
+                                 env);
+    }
+
     pan_compute *c = calloc(1, sizeof *c);
     if (!c)
         return pan_error_set(PAN_ERR_RESOURCE_EXHAUSTED,
                              "compute: out of memory");
     snprintf(c->backend_name, sizeof c->backend_name, "%s", name);
     c->strict = opts.strict;
+    c->bf16_matmul = bf16 == 1;
     c->n_threads = n_threads;
     c->last_backend = "";
     pan_status status = pan_threadpool_create(&c->pool, n_threads);
@@ -92,6 +114,8 @@ const char *pan_compute_backend_name(const pan_compute *c) {
 }
 
 int pan_compute_threads(const pan_compute *c) { return c->n_threads; }
+
+bool pan_compute_bf16_matmul(const pan_compute *c) { return c->bf16_matmul; }
 
 pan_threadpool *pan_compute_pool(pan_compute *c) { return c->pool; }
 

@@ -12,6 +12,15 @@
  * - Thread counts are set explicitly: `n_threads` (0: PAN_NUM_THREADS, else
  *   the online CPUs) for the pool, OpenBLAS and oneDNN alike, so the
  *   libraries never oversubscribe the cores.
+ * - bf16 matmuls are opt-in: `bf16_matmul` = 1 (or 0 with the environment
+ *   variable PAN_BF16_MATMUL=1) lets the onednn backend round the two
+ *   inputs of its matmuls (all but those of at most 8 rows) to bf16 for
+ *   the oneDNN primitive, with f32 accumulation and f32 output; tensors
+ *   stay f32 (so do master weights).
+ *   matmul_backward is made of matmuls, so it gets bf16 inputs too. Only
+ *   the onednn backend reads it, and only on a CPU with AVX512-BF16;
+ *   ref and openblas ignore it. Default off. Accuracy and speed:
+ *   docs/backends.md.
  * - Every op validates its arguments before touching memory: dtype, rank,
  *   shapes, contiguity, attribute ranges, token ids. A bad call returns
  *   INVALID_ARGUMENT with a message naming the op, the tensor and both
@@ -35,6 +44,7 @@ typedef struct pan_compute_options {
     const char *backend; /* "ref" | "openblas" | "onednn" | "auto" | NULL */
     int n_threads;       /* 0: default */
     bool strict;         /* no fallback to ref */
+    int bf16_matmul;     /* 1: on, -1: off, 0: PAN_BF16_MATMUL (unset: off) */
 } pan_compute_options;
 
 pan_status pan_compute_create(pan_compute **out,
@@ -44,6 +54,9 @@ void pan_compute_destroy(pan_compute *c);
 /* The name given at creation ("auto" resolved stays "auto"). */
 const char *pan_compute_backend_name(const pan_compute *c);
 int pan_compute_threads(const pan_compute *c);
+/* Whether bf16 matmuls were asked for (resolved option; the onednn backend
+ * still runs f32 on a CPU without AVX512-BF16). */
+bool pan_compute_bf16_matmul(const pan_compute *c);
 pan_threadpool *pan_compute_pool(pan_compute *c);
 
 /* Name of the backend that ran the last successful op ("" before any). */
