@@ -34,8 +34,9 @@ struct op_harness {
 
 static pan_compute *make_compute(const char *name, bool strict) {
     pan_compute *c = NULL;
+    /* f32 bounds: bf16 matmuls off even when PAN_BF16_MATMUL=1 is set */
     pan_compute_options opts = {.backend = name, .strict = strict,
-                                .n_threads = 2};
+                                .n_threads = 2, .bf16_matmul = -1};
     pan_status status = pan_compute_create(&c, &opts);
     if (status != PAN_OK) {
         fprintf(stderr, "cannot create compute '%s' (strict=%d): %s: %s\n",
