@@ -39,19 +39,11 @@ static pan_status add_reorder(onednn_state *st, onednn_entry *e,
                               const dnnl_memory_desc_t *user,
                               const dnnl_memory_desc_t *want, int mem_slot,
                               int prim_slot, int buf_slot, bool to_user) {
-    const char *op = "conv2d";
     if (dnnl_memory_desc_equal(user, want)) return PAN_OK;
-    pan_status s = onednn_buf_alloc(&e->buf[buf_slot],
-                                    dnnl_memory_desc_get_size(want), op);
-    if (s == PAN_OK)
-        s = onednn_mem_create(st, &e->mem[mem_slot], want, e->buf[buf_slot], op);
-    dnnl_primitive_desc_t pd = NULL;
-    if (s == PAN_OK)
-        s = to_user ? onednn_reorder_pd_create(st, &pd, want, user, false, op)
-                    : onednn_reorder_pd_create(st, &pd, user, want, false, op);
-    if (s == PAN_OK) s = onednn_prim_create(st, e, prim_slot, pd, op);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    return s;
+    return to_user ? onednn_buffered_reorder(st, e, want, user, false, mem_slot,
+                                             prim_slot, buf_slot, "conv2d")
+                   : onednn_buffered_reorder(st, e, user, want, true, mem_slot,
+                                             prim_slot, buf_slot, "conv2d");
 }
 
 static pan_status build(onednn_state *st, onednn_entry *e,

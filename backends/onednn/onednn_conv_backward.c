@@ -63,13 +63,7 @@ static pan_status input_layout(onednn_state *st, onednn_entry *e,
                                const dnnl_memory_desc_t *want, int mem,
                                int prim, int buf, const char *op) {
     if (dnnl_memory_desc_equal(user, want)) return PAN_OK;
-    pan_status s = onednn_buf_alloc(&e->buf[buf], dnnl_memory_desc_get_size(want), op);
-    if (s == PAN_OK) s = onednn_mem_create(st, &e->mem[mem], want, e->buf[buf], op);
-    dnnl_primitive_desc_t pd = NULL;
-    if (s == PAN_OK) s = onednn_reorder_pd_create(st, &pd, user, want, false, op);
-    if (s == PAN_OK) s = onednn_prim_create(st, e, prim, pd, op);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    return s;
+    return onednn_buffered_reorder(st, e, user, want, true, mem, prim, buf, op);
 }
 
 /* For the output: the primitive writes an entry-owned buffer in `want`;

@@ -181,3 +181,20 @@ pan_status onednn_entry_get(onednn_state *st, const onednn_key *key,
     *out = e;
     return PAN_OK;
 }
+
+pan_status onednn_buffered_reorder(onednn_state *st, onednn_entry *e,
+                                   const dnnl_memory_desc_t *from,
+                                   const dnnl_memory_desc_t *to, bool buffer_to,
+                                   int mem_slot, int prim_slot, int buf_slot,
+                                   const char *op) {
+    const dnnl_memory_desc_t *held = buffer_to ? to : from;
+    pan_status s = onednn_buf_alloc(&e->buf[buf_slot],
+                                    dnnl_memory_desc_get_size(held), op);
+    if (s == PAN_OK)
+        s = onednn_mem_create(st, &e->mem[mem_slot], held, e->buf[buf_slot], op);
+    dnnl_primitive_desc_t pd = NULL;
+    if (s == PAN_OK) s = onednn_reorder_pd_create(st, &pd, from, to, false, op);
+    if (s == PAN_OK) s = onednn_prim_create(st, e, prim_slot, pd, op);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    return s;
+}

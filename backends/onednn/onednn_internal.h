@@ -77,6 +77,16 @@ pan_status onednn_reorder_pd_create(onednn_state *st, dnnl_primitive_desc_t *pd,
                                     const dnnl_memory_desc_t *dst,
                                     bool accumulate, const char *op);
 
+/* An entry-owned buffer with its memory object e->mem[mem_slot] in the
+ * layout `to` (buffer_to) or `from`, and the reorder e->prim[prim_slot]
+ * from `from` to `to`: staging an input into a primitive's layout, or an
+ * output back into the user's. */
+pan_status onednn_buffered_reorder(onednn_state *st, onednn_entry *e,
+                                   const dnnl_memory_desc_t *from,
+                                   const dnnl_memory_desc_t *to, bool buffer_to,
+                                   int mem_slot, int prim_slot, int buf_slot,
+                                   const char *op);
+
 /* Creates e->prim[slot] from `pd` (which stays the caller's) and, when the
  * primitive needs a scratchpad, e->scratch[slot], growing the shared
  * scratchpad to fit. */

@@ -157,17 +157,8 @@ static pan_status add_bf16_input(onednn_state *st, onednn_entry *e,
                                  const dnnl_memory_desc_t *user,
                                  const dnnl_memory_desc_t *want, int mem_slot,
                                  int prim_slot, int buf_slot) {
-    const char *op = "matmul";
-    pan_status s = onednn_buf_alloc(&e->buf[buf_slot],
-                                    dnnl_memory_desc_get_size(want), op);
-    if (s == PAN_OK)
-        s = onednn_mem_create(st, &e->mem[mem_slot], want, e->buf[buf_slot], op);
-    dnnl_primitive_desc_t pd = NULL;
-    if (s == PAN_OK)
-        s = onednn_reorder_pd_create(st, &pd, user, want, false, op);
-    if (s == PAN_OK) s = onednn_prim_create(st, e, prim_slot, pd, op);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    return s;
+    return onednn_buffered_reorder(st, e, user, want, true, mem_slot, prim_slot,
+                                   buf_slot, "matmul");
 }
 
 static pan_status build(onednn_state *st, onednn_entry *e,
